@@ -1,0 +1,1 @@
+"""hrmsearch.benchmarks: datasets, answer grading, the harness, reports and perf benchmarks."""

@@ -1,0 +1,1 @@
+"""The project's own tiny models: tokenizer, Llama config and the training scripts."""

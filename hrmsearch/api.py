@@ -1,0 +1,99 @@
+"""The front door: ``solve()`` for one question and ``solve_many()`` for a batch.
+
+Models are loaded once per process and reused (vLLM takes ~20 s to start).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hrmsearch.config import PolicyConfig, RewardConfig, parse_config
+from hrmsearch.errors import HrmError
+from hrmsearch.records import Problem, Solution
+
+_POLICIES: dict[str, Any] = {}
+_SCORERS: dict[str, Any] = {}
+
+
+def get_policy(policy: Any = None, backend: str = "auto", seed: int = 0) -> Any:
+    """A loaded policy: pass-through for a Policy object, else load (and cache) by config."""
+    if policy is not None and hasattr(policy, "generate"):
+        return policy
+    if isinstance(policy, PolicyConfig):
+        config = policy
+    else:
+        config = parse_config(PolicyConfig, model=policy, backend=backend, seed=seed)
+    key = config.model_dump_json()
+    if key not in _POLICIES:
+        from hrmsearch.engine.loader import load_policy
+
+        _POLICIES[key] = load_policy(config)
+    return _POLICIES[key]
+
+
+def get_scorer(reward: Any, config: RewardConfig) -> Any:
+    """A loaded reward model: pass-through for a Scorer object, else load by config."""
+    if reward is not None and hasattr(reward, "score"):
+        return reward
+    key = config.model_dump_json()
+    if key not in _SCORERS:
+        from hrmsearch.scoring.loader import load_scorer
+
+        _SCORERS[key] = load_scorer(config)
+    return _SCORERS[key]
+
+
+def make_problems(questions: list[str] | list[Problem]) -> list[Problem]:
+    problems = []
+    for index, item in enumerate(questions):
+        if isinstance(item, Problem):
+            problems.append(item)
+            continue
+        if not isinstance(item, str) or not item.strip():
+            raise HrmError(f"question {index} is empty: give the problem text")
+        problems.append(Problem(id=f"q{index}", question=item))
+    return problems
+
+
+def solve_many(
+    questions: list[str] | list[Problem],
+    strategy: str = "greedy",
+    policy: Any = None,
+    reward: Any = None,
+    backend: str = "auto",
+    seed: int = 0,
+    progress: bool = False,
+    reward_config: RewardConfig | dict | None = None,
+    **options: Any,
+) -> list[Solution]:
+    """Solve many problems with one strategy; the scheduler batches them together."""
+    from hrmsearch.search.run import run_strategy, strategy_config
+    from hrmsearch.search.strategies import NEEDS_REWARD
+
+    problems = make_problems(questions)
+    config = strategy_config(strategy, seed=seed, **options)
+    loaded_policy = get_policy(policy, backend, seed)
+    if isinstance(reward_config, dict):
+        reward_config = parse_config(RewardConfig, **reward_config)
+    reward_config = reward_config or RewardConfig(model=reward if isinstance(reward, str) else None)
+    scorer = get_scorer(reward, reward_config) if strategy in NEEDS_REWARD or reward is not None else None
+    return run_strategy(problems, config, loaded_policy, scorer, reward_config, progress)
+
+
+def solve(
+    question: str,
+    strategy: str = "greedy",
+    n: int | None = None,
+    policy: Any = None,
+    reward: Any = None,
+    backend: str = "auto",
+    seed: int = 0,
+    **options: Any,
+) -> Solution:
+    """Solve one question. ``strategy``: greedy, self_consistency (and the search strategies).
+
+    >>> solve("Mia has 3 apples. She gets 4 more apples. How many apples does Mia have now?")
+    """
+    if not isinstance(question, str) or not question.strip():
+        raise HrmError("question is empty: give the problem text")
+    return solve_many([question], strategy, policy, reward, backend, seed, n=n, **options)[0]

@@ -1,0 +1,57 @@
+"""``hrmsearch solve "question"``: solve one question and print steps, answer and cost."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+STRATEGY_CHOICES = ["greedy", "self_consistency", "best_of_n", "step_greedy", "beam", "dvts", "mcts"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("solve", help="solve one question", description=__doc__)
+    parser.add_argument("question", help="the problem text")
+    parser.add_argument("--strategy", default="greedy", choices=STRATEGY_CHOICES)
+    parser.add_argument("--n", type=int, default=None, help="samples / beams / candidates")
+    parser.add_argument("--policy", default=None, help="HF model path or id (default: shipped tiny policy)")
+    parser.add_argument("--backend", default="auto", choices=["auto", "vllm", "transformers"])
+    parser.add_argument("--reward", default=None, help="reward model folder or shipped name")
+    parser.add_argument("--temperature", type=float, default=None)
+    parser.add_argument("--max-steps", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", action="store_true", help="print the Solution as JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    from hrmsearch.api import solve
+
+    options = {"temperature": args.temperature, "max_steps": args.max_steps}
+    solution = solve(
+        args.question,
+        strategy=args.strategy,
+        n=args.n,
+        policy=args.policy,
+        reward=args.reward,
+        backend=args.backend,
+        seed=args.seed,
+        **options,
+    )
+    if args.json:
+        print(json.dumps(solution.model_dump(mode="json")))
+        return 0 if solution.error is None else 1
+    print_solution(solution)
+    return 0 if solution.error is None else 1
+
+
+def print_solution(solution) -> None:
+    if solution.error:
+        print(f"error: {solution.error}")
+        return
+    for index, step in enumerate(solution.steps, 1):
+        print(f"Step {index}: {step}")
+    print(f"Answer: {solution.answer}")
+    cost = solution.cost
+    print(
+        f"Cost: {cost.generated_tokens} tokens, {cost.policy_calls} policy calls, "
+        f"{cost.reward_windows_scored} reward windows, {cost.wall_seconds:.2f} s ({solution.strategy})"
+    )

@@ -1,0 +1,80 @@
+"""Configs (pydantic v2): which policy to load and how to search.
+
+Invalid values raise :class:`~hrmsearch.errors.HrmError` with one line naming the
+field, via :func:`parse_config`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from hrmsearch.errors import HrmError
+
+Backend = Literal["auto", "vllm", "transformers"]
+
+
+class Config(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class PolicyConfig(Config):
+    """Which policy model to load and on which backend."""
+
+    model: str | None = Field(None, description="HF model path or id; None = the shipped tiny policy")
+    backend: Backend = "auto"
+    device: str = "auto"
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    template: Literal["auto", "plain", "chat"] = "auto"
+    delimiter: str = Field("\n\n", min_length=1)
+    gpu_memory_utilization: float = Field(0.3, gt=0.0, le=1.0)
+    enforce_eager: bool = True
+    max_model_len: int | None = Field(None, ge=16)
+    max_batch_size: int = Field(256, ge=1)
+    seed: int = 0
+
+
+class SearchConfig(Config):
+    """Budget and sampling settings shared by all strategies."""
+
+    strategy: str = "greedy"
+    n: int = Field(1, ge=1, description="number of samples / beams / candidates")
+    temperature: float = Field(0.8, ge=0.0)
+    top_p: float = Field(1.0, gt=0.0, le=1.0)
+    max_step_tokens: int = Field(96, ge=1)
+    max_steps: int = Field(12, ge=1)
+    seed: int = 0
+
+
+class RewardConfig(Config):
+    """Which reward model scores windows, and how node and trajectory scores are combined."""
+
+    model: str | None = Field(None, description="HF sequence-classification folder, a shipped name, or None")
+    backend: Literal["transformers", "vllm"] = "transformers"
+    outcome: bool = Field(False, description="an outcome reward model: one window per whole solution")
+    combine: Literal["fine", "coarse", "mean", "min", "max"] = "fine"
+    aggregate: Literal["last", "min", "prod", "mean"] = "last"
+    device: str = "auto"
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    batch_tokens: int = Field(8192, ge=16, description="token budget of one scoring batch")
+    max_length: int = Field(512, ge=16, description="longest window in tokens; older context is cut first")
+
+
+ConfigT = TypeVar("ConfigT", bound=BaseModel)
+
+
+def describe_validation_error(error: ValidationError, title: str) -> str:
+    parts = []
+    for item in error.errors():
+        field = ".".join(str(p) for p in item["loc"]) or title
+        parts.append(f"{field}: {item['msg']} (got {item.get('input')!r})")
+    return f"invalid {title}: " + "; ".join(parts)
+
+
+def parse_config(config_class: type[ConfigT], **values) -> ConfigT:
+    """Build ``model`` from ``values``; a bad value raises a one-line HrmError naming the field."""
+    try:
+        return config_class(**values)
+    except ValidationError as error:
+        raise HrmError(describe_validation_error(error, config_class.__name__)) from None

@@ -1,0 +1,1 @@
+"""hrmsearch.scoring: the reward room. HRM/PRM/ORM scorers, windows, aggregation, training."""

@@ -1,0 +1,41 @@
+"""Run one strategy over many problems on one scheduler (the batch entry point of search)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hrmsearch.config import RewardConfig, SearchConfig
+from hrmsearch.errors import HrmError
+from hrmsearch.records import Problem, Solution
+from hrmsearch.search.context import SearchContext
+from hrmsearch.search.scheduler import Scheduler
+from hrmsearch.search.strategies import STRATEGIES
+
+
+def strategy_config(strategy: str, **values: Any) -> SearchConfig:
+    """The strategy's own config class, built from ``values``; errors name the field."""
+    from hrmsearch.config import parse_config
+
+    if strategy not in STRATEGIES:
+        raise HrmError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
+    config_class, _ = STRATEGIES[strategy]
+    return parse_config(config_class, **{k: v for k, v in values.items() if v is not None})
+
+
+def run_strategy(
+    problems: list[Problem],
+    config: SearchConfig,
+    policy: Any,
+    scorer: Any = None,
+    reward: RewardConfig | None = None,
+    progress: bool = False,
+) -> list[Solution]:
+    """Solve ``problems`` with ``config.strategy``; one batched backend call per round."""
+    _, run = STRATEGIES[config.strategy]
+    reward = reward or RewardConfig()
+    scheduler = Scheduler(policy, scorer, seed=config.seed, progress=progress)
+
+    def make(problem: Problem):
+        return run(SearchContext(problem, policy.prompts, config, reward))
+
+    return scheduler.run(problems, config.strategy, make)

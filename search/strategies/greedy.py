@@ -1,0 +1,23 @@
+"""Greedy decoding, step by step: temperature 0, one step per round until an answer."""
+
+from __future__ import annotations
+
+from hrmsearch.config import SearchConfig
+from hrmsearch.search.context import SearchContext, is_final
+
+
+class GreedyConfig(SearchConfig):
+    strategy: str = "greedy"
+    temperature: float = 0.0
+
+
+def run(ctx: SearchContext):
+    steps: list[str] = []
+    for _ in range(ctx.config.max_steps):
+        sample = (yield from ctx.next_steps([steps], n=1, temperature=0.0))[0][0]
+        text = sample.text.strip()
+        if text:
+            steps.append(text)
+        if is_final(sample, text) or not text:
+            break
+    return ctx.solution(ctx.trajectory(steps, finished=True))
