@@ -57,7 +57,7 @@ def _construct(backend: str, path: str, config: PolicyConfig):
         return VLLMPolicy(
             path,
             dtype="float32" if config.dtype == "auto" and _cpu_only() else config.dtype,
-            gpu_memory_utilization=config.gpu_memory_utilization,
+            gpu_memory_utilization=config.gpu_memory_utilization or (0.1 if _cpu_only() else 0.5),
             enforce_eager=config.enforce_eager,
             max_model_len=config.max_model_len,
             delimiter=config.delimiter,

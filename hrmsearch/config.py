@@ -28,7 +28,9 @@ class PolicyConfig(Config):
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     template: Literal["auto", "plain", "chat"] = "auto"
     delimiter: str = Field("\n\n", min_length=1)
-    gpu_memory_utilization: float = Field(0.3, gt=0.0, le=1.0)
+    gpu_memory_utilization: float | None = Field(
+        None, gt=0.0, le=1.0, description="vLLM memory share; None = 0.1 of host RAM on CPU, 0.5 of a GPU"
+    )
     enforce_eager: bool = True
     max_model_len: int | None = Field(None, ge=16)
     max_batch_size: int = Field(256, ge=1)
@@ -59,6 +61,9 @@ class RewardConfig(Config):
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     batch_tokens: int = Field(8192, ge=16, description="token budget of one scoring batch")
     max_length: int = Field(512, ge=16, description="longest window in tokens; older context is cut first")
+    gpu_memory_utilization: float | None = Field(
+        None, gt=0.0, le=1.0, description="vllm backend memory share; None = 0.05 of host RAM on CPU, 0.2 of a GPU"
+    )
 
 
 ConfigT = TypeVar("ConfigT", bound=BaseModel)
