@@ -1,0 +1,87 @@
+"""``hrmsearch trees``: generate labelled training trees (bfs or mcts) into a resumable JSONL.
+
+    hrmsearch trees --dataset arith --out trees.jsonl --k 5 --depth 5 --limit 100
+
+``--dataset`` is ``arith`` (its train split; ``arith:dev`` etc. pick another),
+``math500`` / ``gsm8k`` (the shared data files) or a JSONL path. Rerunning with the
+same ``--out`` skips the problems already written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from hrmsearch.errors import HrmError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("trees", help="generate labelled training trees", description=__doc__)
+    parser.add_argument("--dataset", default="arith", help="arith[:split], math500, gsm8k or a .jsonl path")
+    parser.add_argument("--out", required=True, help="trees JSONL (appended to; resumable)")
+    parser.add_argument("--mode", default="bfs", choices=["bfs", "mcts"])
+    parser.add_argument("--k", type=int, default=5, help="children per expanded node")
+    parser.add_argument("--depth", type=int, default=5, help="deepest step")
+    parser.add_argument("--rollouts", type=int, default=4, help="mcts: Monte-Carlo rollouts per new node")
+    parser.add_argument("--rollout-tokens", type=int, default=256, help="mcts: token budget of one rollout")
+    parser.add_argument("--simulations", type=int, default=20, help="mcts: expansions per tree")
+    parser.add_argument("--temperature", type=float, default=1.0)
+    parser.add_argument("--max-step-tokens", type=int, default=96)
+    parser.add_argument("--limit", type=int, default=None, help="first N problems")
+    parser.add_argument("--batch-problems", type=int, default=16, help="problems grown together per run")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--policy", default=None, help="HF model path or id (default: shipped tiny policy)")
+    parser.add_argument("--backend", default="auto", choices=["auto", "vllm", "transformers"])
+
+
+def load_problems(dataset: str, limit: int | None):
+    """Problems and the grader their answers need."""
+    from hrmsearch.benchmarks.datasets import DATASETS, load_dataset, shared_data_path, sniff_format
+    from hrmsearch.benchmarks.grading import DEFAULT_GRADER
+
+    name = dataset.lower()
+    if name == "arith":
+        return load_dataset("arith:train", limit=limit), "numeric"
+    if name.startswith("arith:"):
+        return load_dataset(name, limit=limit), "numeric"
+    if name in DATASETS:
+        return load_dataset(name, shared_data_path(name), limit=limit), DEFAULT_GRADER[name]
+    from pathlib import Path
+
+    if not Path(dataset).is_file():
+        raise HrmError(f"unknown dataset {dataset!r}: not arith, math500, gsm8k or an existing .jsonl file")
+    return load_dataset(dataset, limit=limit), DEFAULT_GRADER[sniff_format(Path(dataset))]
+
+
+def grader(name: str):
+    from hrmsearch.benchmarks.grading import grade
+
+    def grade_answer(predicted: str | None, gold: str | None) -> bool:
+        return predicted is not None and gold is not None and grade(predicted, gold, name)
+
+    return grade_answer
+
+
+def run(args: argparse.Namespace) -> int:
+    from hrmsearch.api import get_policy
+    from hrmsearch.config import parse_config
+    from hrmsearch.search.trees.generate import grow_into
+    from hrmsearch.search.trees.records import TreeSettings
+    from hrmsearch.search.trees.store import JsonlStore
+
+    problems, grader_name = load_problems(args.dataset, args.limit)
+    settings = parse_config(
+        TreeSettings, mode=args.mode, k=args.k, depth=args.depth,
+        rollouts=args.rollouts, rollout_tokens=args.rollout_tokens,
+        simulations=args.simulations, temperature=args.temperature, max_step_tokens=args.max_step_tokens,
+        policy=args.policy or "default",
+    )
+    if args.batch_problems < 1:
+        raise HrmError(f"--batch-problems must be >= 1, got {args.batch_problems}")
+    policy = get_policy(args.policy, args.backend, args.seed)
+    store = JsonlStore(args.out)
+    report = grow_into(
+        store, problems, policy, settings, grader(grader_name), args.seed, args.batch_problems, progress=True
+    )
+    print(json.dumps({"out": args.out, "problems": len(problems), **report.model_dump()}))
+    return 0 if report.failed == 0 else 1

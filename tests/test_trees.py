@@ -1,0 +1,146 @@
+"""Training trees: labels, bfs / mcts generation on the scheduler, the resumable store."""
+
+from __future__ import annotations
+
+import json
+import random
+import warnings
+
+import pytest
+from fakes import ScriptedPolicy
+from trees_helpers import brute_force_label, build_tree
+
+from hrmsearch.errors import HrmError
+from hrmsearch.records import Problem
+from hrmsearch.search.trees.generate import generate_trees, grow_into
+from hrmsearch.search.trees.records import TreeSettings
+from hrmsearch.search.trees.store import JsonlStore, read_records
+
+
+def exact_grade(answer, gold):
+    return answer == gold
+
+
+def test_labels_equal_subtree_correct_leaf_fractions():
+    #        0
+    #      1    2
+    #   3 4 5 6   7
+    #  8 9
+    tree = build_tree([None, 0, 0, 1, 1, 1, 1, 2, 3, 3], correct_leaves={4, 7, 8})
+    labels = {n.id: n.label for n in tree.nodes}
+    assert labels[3] == 0.5 and tree.nodes[3].counts == (1, 2)
+    assert labels[1] == 2 / 5 and tree.nodes[1].counts == (2, 5)
+    assert labels[2] == 1.0 and labels[0] == 3 / 6
+    assert labels[9] == 0.0 and labels[8] == 1.0
+
+
+def test_labels_match_brute_force_on_random_trees():
+    rng = random.Random(3)
+    for _ in range(20):
+        parents = [None] + [rng.randrange(i) for i in range(1, 60)]
+        leaves = set(range(60)) - set(parents)
+        tree = build_tree(parents, {leaf for leaf in leaves if rng.random() < 0.4})
+        for node in tree.nodes:
+            assert node.label == pytest.approx(brute_force_label(tree, node.id))
+
+
+def scripted_steps(question, steps, index):
+    """k-ary script: step text names depth and branch; ``0.1 -> child 0`` answers early."""
+    if steps == ["0.1"] and index == 0:
+        return "The answer is \\boxed{1}."
+    if len(steps) == 2:
+        return f"The answer is \\boxed{{{index}}}."
+    return f"{len(steps)}.{index}"
+
+
+def problems(count):
+    return [Problem(id=f"p{i}", question=f"q {i}", answer="1") for i in range(count)]
+
+
+def grow(problem_list, settings, policy):
+    trees = []
+    solutions = generate_trees(problem_list, policy, settings, exact_grade, trees.append)
+    assert all(s.error is None for s in solutions)
+    return sorted(trees, key=lambda t: t.problem_id), solutions
+
+
+def test_bfs_builds_the_exact_tree_with_one_policy_call_per_level_for_all_problems():
+    policy = ScriptedPolicy(scripted_steps)
+    trees, solutions = grow(problems(3), TreeSettings(k=2, depth=5), policy)
+    assert [len(prompts) for prompts, _ in policy.calls] == [3, 6, 9]  # levels 1-3, all problems together
+    assert all(params.n == 2 for _, params in policy.calls)
+    tree = trees[0]
+    shape = [(n.parent, n.step, n.depth, n.terminal, n.answer) for n in tree.nodes]
+    box = "The answer is \\boxed{%s}."
+    assert shape == [
+        (None, "", 0, False, None),
+        (0, "0.0", 1, False, None), (0, "0.1", 1, False, None),
+        (1, "1.0", 2, False, None), (1, "1.1", 2, False, None),
+        (2, box % 1, 2, True, "1"), (2, "1.1", 2, False, None),
+        (3, box % 0, 3, True, "0"), (3, box % 1, 3, True, "1"),
+        (4, box % 0, 3, True, "0"), (4, box % 1, 3, True, "1"),
+        (6, box % 0, 3, True, "0"), (6, box % 1, 3, True, "1"),
+    ]
+    labels = [n.counts for n in tree.nodes]
+    assert labels[0] == (4, 7) and labels[1] == (2, 4) and labels[2] == (2, 3) and labels[5] == (1, 1)
+    assert [n.correct for n in tree.nodes if n.terminal] == [True, False, True, False, True, False, True]
+    assert solutions[0].cost.policy_calls == 3
+
+
+def test_bfs_depth_cap_leaves_count_as_wrong():
+    trees, _ = grow(problems(1), TreeSettings(k=2, depth=2), ScriptedPolicy(scripted_steps))
+    (tree,) = trees
+    capped = [n for n in tree.nodes if n.depth == 2 and not n.terminal]
+    assert len(capped) == 3 and all(n.rollouts == (0, 1) and n.label == 0.0 for n in capped)
+    assert tree.nodes[0].counts == (1, 4)
+
+
+def test_mcts_tree_labels_are_rollout_fractions_and_problems_batch():
+    policy = ScriptedPolicy(scripted_steps)
+    settings = TreeSettings(mode="mcts", k=2, depth=3, rollouts=3, simulations=3)
+    trees, _ = grow(problems(2), settings, policy)
+    assert len(policy.calls) <= 2 * settings.simulations  # expansion + rollouts per simulation, both problems
+    assert all(len(prompts) >= 2 for prompts, _ in policy.calls)
+    for tree in trees:
+        kids = tree.children()
+        for node in tree.nodes:
+            below = [node.id]
+            for n in below:
+                below.extend(kids[n])
+            correct = sum(tree.nodes[n].rollouts[0] for n in below)
+            total = sum(tree.nodes[n].rollouts[1] for n in below)
+            assert node.counts == (correct, total)
+        assert len(tree.nodes) > 1 + settings.k  # it expanded beyond the root
+
+
+def test_resume_after_kill_loses_no_finished_tree_and_redoes_none(tmp_path):
+    out = tmp_path / "trees.jsonl"
+    store = JsonlStore(out)
+    settings = TreeSettings(k=2, depth=3)
+    grow_into(store, problems(3), ScriptedPolicy(scripted_steps), settings, exact_grade, batch_problems=1)
+    lines = out.read_bytes().splitlines(keepends=True)
+    assert len(lines) == 3
+    out.write_bytes(lines[0] + lines[1] + lines[2][: len(lines[2]) // 2])  # killed mid-write of tree 3
+    policy = ScriptedPolicy(scripted_steps)
+    with pytest.warns(UserWarning, match=r"trees.jsonl:3: incomplete last record"):
+        report = grow_into(store, problems(3), policy, settings, exact_grade)
+    assert report.skipped == 2 and report.written == 1
+    assert all(prompt.startswith("Question: q 2") for prompts, _ in policy.calls for prompt in prompts)
+    assert out.read_bytes() == lines[0] + lines[1] + lines[2]
+    assert [t.problem_id for t in read_records(out)] == ["p0", "p1", "p2"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert grow_into(store, problems(3), policy, settings, exact_grade).written == 0
+
+
+def test_bad_record_in_the_middle_names_the_line(tmp_path):
+    out = tmp_path / "trees.jsonl"
+    good = build_tree([None, 0], {1}).model_dump_json()
+    bad = build_tree([None, 0], {1}).model_dump(mode="json")
+    bad["nodes"][1]["parent"] = 5
+
+    out.write_text(good + "\n" + json.dumps(bad) + "\n" + good + "\n")
+    with pytest.raises(HrmError, match=r"trees.jsonl:2: .*parent"):
+        list(read_records(out))
+    with pytest.raises(HrmError, match=r"trees.jsonl:2"):
+        JsonlStore(out).finished_ids()
