@@ -6,13 +6,14 @@ the reward settings. Its helpers are sub-coroutines used with ``yield from``:
     samples = yield from ctx.next_steps([steps_a, steps_b], n=4)
     scores  = yield from ctx.score_steps([steps_a, steps_b])   # last-step node scores
     trajs   = yield from ctx.sample_solutions(n=8)             # full solutions, one call
+    kids    = yield from ctx.expand(branches, n=4)             # one Generate + one Score
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from hrmsearch.answers import extract_answer, has_boxed_answer
 from hrmsearch.config import RewardConfig, SearchConfig
@@ -22,11 +23,40 @@ from hrmsearch.records import Problem, Solution, Trajectory
 from hrmsearch.scoring.aggregate import aggregate, combine, needs_coarse
 from hrmsearch.scoring.windows import Window, coarse_window, fine_window, outcome_window
 from hrmsearch.search.requests import Generate, Score
+from hrmsearch.search.voting import argmax, majority, weighted_majority
+
+Selection = Literal["argmax", "weighted", "majority"]
+SELECTORS = {"argmax": argmax, "weighted": weighted_majority, "majority": majority}
 
 
 def is_final(sample: StepSample | None, text: str) -> bool:
     """A step ends the solution when the model stops (EOS) or states a boxed answer."""
     return (sample is not None and sample.ended) or has_boxed_answer(text)
+
+
+def select_all(candidates: Sequence[Trajectory], suffix: str = "") -> dict[str, Trajectory | None]:
+    """Every selection rule's pick among ``candidates``, keyed ``rule + suffix``."""
+    return {f"{rule}{suffix}": pick(candidates) for rule, pick in SELECTORS.items()}
+
+
+@dataclass
+class Branch:
+    """A partial solution in step-level search: its steps, their node scores, whether it ended.
+
+    ``grew`` is False for a child whose sampled step was empty: it repeats its
+    parent's steps, ends there and has no new step to score.
+    """
+
+    steps: list[str] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)
+    final: bool = False
+    grew: bool = True
+
+    def child(self, sample: StepSample) -> Branch:
+        text = sample.text.strip()
+        if not text:
+            return Branch(list(self.steps), list(self.scores), final=True, grew=False)
+        return Branch(self.steps + [text], list(self.scores), final=is_final(sample, text))
 
 
 @dataclass
@@ -122,6 +152,34 @@ class SearchContext:
             total = aggregate(steps_scores, self.reward.aggregate) if steps_scores else 0.0
             scored.append(traj.model_copy(update={"step_scores": steps_scores, "score": total}))
         return scored
+
+    def expand(self, branches: Sequence[Branch], n: int) -> Generator[Generate | Score, Any, list[list[Branch]]]:
+        """``n`` scored children of each branch: one Generate for all, one Score for all new steps."""
+        samples = yield from self.next_steps([branch.steps for branch in branches], n)
+        children = [[branch.child(sample) for sample in row] for branch, row in zip(branches, samples, strict=True)]
+        grown = [child for row in children for child in row if child.grew]
+        scores = yield from self.score_steps([child.steps for child in grown])
+        for child, score in zip(grown, scores, strict=True):
+            child.scores.append(score)
+        return children
+
+    def path_score(self, scores: Sequence[float]) -> float:
+        """A branch's score: its node scores aggregated per the reward config (0 when none)."""
+        return aggregate(scores, self.reward.aggregate) if scores else 0.0
+
+    def branch_trajectory(self, branch: Branch) -> Trajectory:
+        """A finished or cut-off branch as a scored Trajectory (no answer unless it ended)."""
+        trajectory = self.trajectory(branch.steps, branch.final)
+        return trajectory.model_copy(update={"step_scores": branch.scores, "score": self.path_score(branch.scores)})
+
+    def voted_solution(
+        self, candidates: list[Trajectory], select: str, selections: dict[str, str | None] | None = None
+    ) -> Solution:
+        """The candidate ``select`` picks (argmax when no candidate has an answer); all picks reported."""
+        picks = select_all(candidates)
+        answers = {rule: pick.answer if pick else None for rule, pick in picks.items()}
+        chosen = picks[select] or picks["argmax"]
+        return self.solution(chosen, candidates=candidates, selections={**answers, **(selections or {})})
 
     def solution(self, chosen: Trajectory | None, **extra: Any) -> Solution:
         chosen = chosen or Trajectory()
