@@ -1,0 +1,149 @@
+"""The benchmark run folder room: ``records.jsonl`` (append-only, resumable), ``run.json``, atomic writes.
+
+One ``BenchRecord`` per (problem, strategy, N), appended and flushed as units
+finish. Reopening a folder repairs a torn last line (a kill mid-write), skips the
+keys already recorded, and refuses to mix records made with other settings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from hrmsearch.benchmarks.grading.results import Verdict
+from hrmsearch.benchmarks.plan import RunSettings
+from hrmsearch.errors import HrmError
+from hrmsearch.records import Cost
+
+RECORDS_FILE = "records.jsonl"
+SETTINGS_FILE = "run.json"
+RecordKey = tuple[str, str, int]
+
+
+class BenchRecord(BaseModel):
+    """The graded outcome of one problem under one strategy at budget N."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    problem_id: str
+    strategy: str
+    n: int
+    run_n: int
+    selection: str
+    answer: str | None = None
+    gold: str | None = None
+    verdict: Verdict
+    correct: bool
+    score: float | None = None
+    num_steps: int = 0
+    cost: Cost
+    cost_estimated: bool = False
+    error: str | None = None
+
+    @property
+    def key(self) -> RecordKey:
+        return (self.problem_id, self.strategy, self.n)
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to a temporary file next to ``path`` and rename it over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as tmp:
+            tmp.write(data.encode() if isinstance(data, str) else data)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+def _parse_line(path: Path, number: int, line: str) -> BenchRecord:
+    try:
+        return BenchRecord.model_validate_json(line)
+    except ValidationError as error:
+        item = error.errors()[0]
+        field = ".".join(str(part) for part in item["loc"]) or "line"
+        raise HrmError(f"{path}:{number}: field {field}: {item['msg']}") from None
+
+
+def repair_torn_tail(path: Path) -> int:
+    """Cut a last line that a kill left unfinished (no newline or not JSON); returns bytes cut."""
+    if not path.exists():
+        return 0
+    data = path.read_bytes()
+    body, _, tail = data.rpartition(b"\n")
+    keep = len(body) + 1 if tail == b"" else len(data) - len(tail)
+    if tail == b"":  # the last line ended with a newline: check it is whole JSON
+        last_start = body.rfind(b"\n") + 1
+        if body[last_start:].strip() and not _is_json(body[last_start:]):
+            keep = last_start
+    cut = len(data) - keep
+    if cut:
+        with path.open("r+b") as handle:
+            handle.truncate(keep)
+    return cut
+
+
+def _is_json(line: bytes) -> bool:
+    try:
+        json.loads(line)
+    except ValueError:
+        return False
+    return True
+
+
+class RunFolder:
+    """A benchmark run folder: settings, the records file, and its reports."""
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+        self.records_path = self.folder / RECORDS_FILE
+
+    def open(self, settings: RunSettings) -> dict[RecordKey, BenchRecord]:
+        """Create or reopen the folder for ``settings``; returns the records already there."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._check_settings(settings)
+        repair_torn_tail(self.records_path)
+        return self.load()
+
+    def _check_settings(self, settings: RunSettings) -> None:
+        path = self.folder / SETTINGS_FILE
+        if path.exists():
+            stored = RunSettings.model_validate_json(path.read_text())
+            if stored != settings:
+                changed = [k for k in RunSettings.model_fields if getattr(stored, k) != getattr(settings, k)]
+                raise HrmError(
+                    f"{self.folder} holds a run with other settings ({', '.join(changed)} differ); "
+                    "use a new --out folder or the same settings to resume"
+                )
+            return
+        write_atomic(path, settings.model_dump_json(indent=2) + "\n")
+
+    def load(self) -> dict[RecordKey, BenchRecord]:
+        """The records on disk by key (a later duplicate of a key replaces the earlier one)."""
+        records: dict[RecordKey, BenchRecord] = {}
+        if not self.records_path.exists():
+            return records
+        with self.records_path.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if line.strip():
+                    record = _parse_line(self.records_path, number, line)
+                    records[record.key] = record
+        return records
+
+    def append(self, records: list[BenchRecord]) -> None:
+        """Append ``records`` as JSON lines, flushed and synced before returning."""
+        if not records:
+            return
+        text = "".join(record.model_dump_json() + "\n" for record in records)
+        with self.records_path.open("a", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())

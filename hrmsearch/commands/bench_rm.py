@@ -1,0 +1,39 @@
+"""``hrmsearch bench-rm``: a reward model's step accuracy, AUC and reranking accuracy on PRM800K labels.
+
+No generation: every rated completion in the PRM800K file (+1 / -1; 0 dropped, prefix
+= the chosen completions, per the paper's rules) is scored by the reward model. The
+last line printed is the report as one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("bench-rm", help="evaluate a reward model on PRM800K step labels",
+                                   description=__doc__)
+    parser.add_argument("--data", default=None, help="PRM800K JSONL (default: the shared prm800k sample)")
+    parser.add_argument("--reward", default=None, help="reward model folder or shipped name (default: hrm)")
+    parser.add_argument("--backend", default="transformers", choices=["transformers", "vllm"])
+    parser.add_argument("--combine", default="fine", choices=["fine", "coarse", "mean", "min", "max"],
+                        help="node score from fine and coarse windows, as in search")
+    parser.add_argument("--threshold", type=float, default=0.5, help="score at or above which a step counts as good")
+    parser.add_argument("--batch", type=int, default=256, help="windows per scorer call")
+    parser.add_argument("--no-progress", action="store_true")
+
+
+def run(args: argparse.Namespace) -> int:
+    from hrmsearch.api import get_scorer
+    from hrmsearch.benchmarks.datasets import shared_data_path
+    from hrmsearch.benchmarks.reward_eval import evaluate, prm800k_samples, report_text
+    from hrmsearch.config import RewardConfig, parse_config
+
+    data = args.data or str(shared_data_path("prm800k"))
+    samples = prm800k_samples(data, args.combine)  # read (and validate) the data before loading a model
+    config = parse_config(RewardConfig, model=args.reward, backend=args.backend, combine=args.combine)
+    scorer = get_scorer(args.reward, config)
+    report = evaluate(scorer, samples, data, args.combine, args.threshold, args.batch, not args.no_progress)
+    print(report_text(report))
+    print(report.model_dump_json())
+    return 0
