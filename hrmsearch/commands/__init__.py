@@ -3,4 +3,4 @@
 To add a command, write ``hrmsearch/commands/NAME.py`` and list it in ``COMMANDS``.
 """
 
-COMMANDS = ["solve", "eval_policy"]
+COMMANDS = ["solve", "eval_policy", "bench", "bench_rm"]
