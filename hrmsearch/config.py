@@ -62,7 +62,7 @@ class RewardConfig(Config):
     batch_tokens: int = Field(8192, ge=16, description="token budget of one scoring batch")
     max_length: int = Field(512, ge=16, description="longest window in tokens; older context is cut first")
     gpu_memory_utilization: float | None = Field(
-        None, gt=0.0, le=1.0, description="vllm backend memory share; None = 0.05 of host RAM on CPU, 0.2 of a GPU"
+        None, gt=0.0, le=1.0, description="vllm backend memory share; None = 0.15 of host RAM on CPU, 0.2 of a GPU"
     )
 
 

@@ -1,0 +1,109 @@
+"""Perf benchmark for the reward room: length-bucketed batches vs one window at a time.
+
+    python -m hrmsearch.benchmarks.perf scoring [--windows 512] [--batch-tokens 8192]
+
+Scores ``--windows`` `arith` windows of mixed length (1 to 6 earlier steps, fine and
+coarse) with a tiny random-weight Llama classifier (the shipped policy's size and
+tokenizer; speed does not depend on the weights), twice in the same run:
+the transformers scorer's length-bucketed batches, and one window per forward pass
+(what OpenR's reward worker does). Both start from an empty cache and include
+prompt encoding. Reports ``scoring_batch_speedup`` = one-at-a-time seconds /
+batched seconds, and the largest score difference between the two.
+
+On CPU the tiny model is compute-bound even for one window (~150 tokens per
+forward), so batching mostly saves per-call overhead and the ratio depends on
+threads and load; on a GPU (``--device cuda``) one-window calls are latency-bound.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from transformers import AutoTokenizer, LlamaForSequenceClassification
+
+from hrmsearch import arith
+from hrmsearch.assets import default_policy_path
+from hrmsearch.engine.tiny.tokenizer import build_tokenizer
+from hrmsearch.engine.tiny.train_policy import tiny_llama_config, tokenizer_corpus
+from hrmsearch.scoring.hf_scorer import HFScorer
+from hrmsearch.scoring.windows import Window, coarse_window, fine_window
+
+
+def mixed_windows(count: int, seed: int) -> list[Window]:
+    """``count`` distinct fine/coarse windows over arith traces, context of 0 to 6 steps."""
+    rng = random.Random(seed)
+    windows: dict[Window, None] = {}
+    while len(windows) < count:
+        question, steps = arith.training_trace(rng, 0.1)
+        index = rng.randrange(len(steps))
+        window = coarse_window(question, steps, index) if rng.random() < 0.5 else None
+        windows[window or fine_window(question, steps, index)] = None
+    return list(windows)[:count]
+
+
+def make_model_folder(folder: Path, seed: int) -> Path:
+    """A random tiny Llama classifier with the shipped policy's tokenizer (or a built one)."""
+    policy = Path(default_policy_path())
+    if (policy / "tokenizer.json").exists():
+        tokenizer = AutoTokenizer.from_pretrained(policy)
+    else:
+        tokenizer = build_tokenizer(tokenizer_corpus(seed, 2000))
+    config = tiny_llama_config(len(tokenizer), tokenizer.pad_token_id, tokenizer.bos_token_id, tokenizer.eos_token_id)
+    config.num_labels = 2
+    torch.manual_seed(seed)
+    LlamaForSequenceClassification(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def time_batched(scorer: HFScorer, windows: list[Window]) -> tuple[float, list[float]]:
+    scorer.clear_cache()
+    started = time.perf_counter()
+    scores = scorer.score(windows)
+    return time.perf_counter() - started, scores.tolist()
+
+
+def time_one_at_a_time(scorer: HFScorer, windows: list[Window]) -> tuple[float, list[float]]:
+    scorer.clear_cache()
+    started = time.perf_counter()
+    scores = [float(scorer.score([window])[0]) for window in windows]
+    return time.perf_counter() - started, scores
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m hrmsearch.benchmarks.perf scoring", description=__doc__)
+    parser.add_argument("--windows", type=int, default=512)
+    parser.add_argument("--batch-tokens", type=int, default=8192)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    windows = mixed_windows(args.windows, args.seed)
+    with tempfile.TemporaryDirectory() as folder:
+        scorer = HFScorer(str(make_model_folder(Path(folder), args.seed)), device=args.device,
+                          batch_tokens=args.batch_tokens)
+        scorer.score(windows[:8])  # warm-up
+        batched_seconds, batched_scores = time_batched(scorer, windows)
+        batch_calls = scorer.stats.model_calls
+        single_seconds, single_scores = time_one_at_a_time(scorer, windows)
+    lengths = [len(scorer.encode(w)) for w in windows]
+    return {
+        "metric": "scoring_batch_speedup",
+        "value": round(single_seconds / batched_seconds, 2),
+        "windows": len(windows),
+        "tokens_min_mean_max": [min(lengths), round(sum(lengths) / len(lengths), 1), max(lengths)],
+        "batched_seconds": round(batched_seconds, 3),
+        "one_at_a_time_seconds": round(single_seconds, 3),
+        "batched_forward_calls": batch_calls - 1,
+        "max_score_difference": max(abs(a - b) for a, b in zip(batched_scores, single_scores, strict=True)),
+        "batch_tokens": args.batch_tokens,
+        "device": scorer.device,
+        "torch_threads": torch.get_num_threads(),
+    }

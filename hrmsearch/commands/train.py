@@ -1,0 +1,49 @@
+"""``hrmsearch train``: train a PRM / HRM / ORM from reward samples JSONL.
+
+    hrmsearch train --kind hrm --data samples.jsonl --base hrmsearch/assets/policy --out runs/hrm
+
+The best checkpoint by eval loss is a Hugging Face folder in ``--out``, loadable as
+a reward model; rerunning with the same ``--out`` resumes from the last checkpoint.
+Prints the run's report as one JSON line last.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from hrmsearch.config import describe_validation_error
+from hrmsearch.errors import HrmError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("train", help="train a reward model (PRM/HRM/ORM)", description=__doc__,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--kind", required=True, choices=["prm", "hrm", "orm"])
+    parser.add_argument("--data", required=True, type=Path, help="reward samples JSONL")
+    parser.add_argument("--base", default="tiny", help="causal-LM folder to start from, or 'tiny'")
+    parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--lr", type=float, default=3e-4)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-minutes", type=float, default=None)
+    parser.add_argument("--batch-tokens", type=int, default=4096)
+    parser.add_argument("--max-length", type=int, default=512)
+    parser.add_argument("--eval-every", type=int, default=None, help="steps between evals (default: per epoch)")
+    parser.add_argument("--device", default="auto")
+
+
+def run(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from hrmsearch.scoring.train import TrainOptions, train
+
+    values = {name: getattr(args, name) for name in (
+        "kind", "data", "base", "out", "epochs", "lr", "seed", "max_minutes", "batch_tokens", "max_length",
+        "eval_every", "device")}
+    try:
+        options = TrainOptions(**values)
+    except ValidationError as error:
+        raise HrmError(describe_validation_error(error, "train options")) from None
+    print(train(options).model_dump_json())
+    return 0

@@ -1,0 +1,75 @@
+"""The reward room's transformers backend: any ``AutoModelForSequenceClassification`` folder.
+
+The score is read from the last non-pad token (Hugging Face's sequence-classification
+pooling, which needs ``config.pad_token_id``: set from the tokenizer's pad token, or
+its EOS token when it has none). Batches are right-padded and length-bucketed under
+a token budget; bf16 on CUDA, float32 on CPU (``pick_dtype``). The head rule is in
+:mod:`hrmsearch.scoring.cached`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+from hrmsearch.engine.hf_policy import pick_device, pick_dtype
+from hrmsearch.scoring.cached import CachedScorer, head_kind, length_buckets, logits_to_scores
+
+
+def load_reward_tokenizer(model_path: str):
+    """The folder's tokenizer with a pad token (EOS when it has none), padding on the right."""
+    tokenizer = AutoTokenizer.from_pretrained(model_path)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    tokenizer.padding_side = "right"
+    return tokenizer
+
+
+class HFScorer(CachedScorer):
+    """A :class:`~hrmsearch.scoring.base.Scorer` on transformers."""
+
+    def __init__(
+        self,
+        model_path: str,
+        device: str = "auto",
+        dtype: str = "auto",
+        batch_tokens: int = 8192,
+        max_length: int = 512,
+    ):
+        super().__init__(model_path, max_length, batch_tokens)
+        self.device = pick_device(device)
+        self.tokenizer = load_reward_tokenizer(model_path)
+        self.model = AutoModelForSequenceClassification.from_pretrained(
+            model_path, dtype=pick_dtype(dtype, self.device)
+        ).to(self.device)
+        self.model.config.pad_token_id = self.tokenizer.pad_token_id
+        self.model.eval()
+        self.head = head_kind(self.model.config.num_labels, self.model.config.problem_type)
+
+    def score_token_ids(self, token_ids: list[list[int]]) -> np.ndarray:
+        scores = np.empty(len(token_ids), dtype=np.float64)
+        lengths = [len(ids) for ids in token_ids]
+        for batch in length_buckets(lengths, self.batch_tokens):
+            logits = self.forward([token_ids[index] for index in batch])
+            scores[batch] = logits_to_scores(logits, self.head)
+        return scores
+
+    @torch.inference_mode()
+    def forward(self, rows: list[list[int]]) -> np.ndarray:
+        """Head logits ``(rows, num_labels)`` in float32 for one right-padded batch."""
+        self.stats.model_calls += 1
+        input_ids, attention_mask = pad_right(rows, self.tokenizer.pad_token_id)
+        output = self.model(input_ids=input_ids.to(self.device), attention_mask=attention_mask.to(self.device))
+        return output.logits.float().cpu().numpy()
+
+
+def pad_right(rows: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(input_ids, attention_mask)`` of ``rows`` right-padded to the longest."""
+    width = max(len(ids) for ids in rows)
+    input_ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    attention_mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for row, ids in enumerate(rows):
+        input_ids[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
+        attention_mask[row, : len(ids)] = 1
+    return input_ids, attention_mask

@@ -1,0 +1,93 @@
+"""The reward room's training samples: one labelled window per JSONL line.
+
+A :class:`RewardSample` is a window (question, previous steps, current text, kind)
+with a label in [0, 1] and where it came from. Reading validates every line and
+raises a one-line :class:`~hrmsearch.errors.HrmError` naming ``file:line`` and the
+field; writing flushes after every record so an error later never loses earlier ones.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from hrmsearch.errors import HrmError
+from hrmsearch.scoring.windows import Window
+
+SampleKind = Literal["fine", "coarse", "outcome"]
+RecordT = TypeVar("RecordT", bound=BaseModel)
+
+
+class RewardSample(BaseModel):
+    """One labelled reward window."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1)
+    previous: list[str] = Field(default_factory=list)
+    current: str
+    label: float = Field(ge=0.0, le=1.0)
+    kind: SampleKind = "fine"
+    source: str = Field("", description="where it came from, e.g. 'prm800k_sample.jsonl:3'")
+    step: int | None = Field(None, description="0-based index of the judged step in its trajectory")
+    completion: int | None = Field(None, description="index of the judged candidate among the step's completions")
+
+    def window(self) -> Window:
+        return Window(question=self.question, previous=tuple(self.previous), current=self.current, kind=self.kind)
+
+
+def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict]]:
+    """``(line number, object)`` for each non-blank line; bad JSON raises naming file and line."""
+    path = Path(path)
+    if not path.is_file():
+        raise HrmError(f"{path}: no such file")
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise HrmError(f"{path}:{number}: bad JSON: {error.msg} (column {error.colno})") from None
+            if not isinstance(value, dict):
+                raise HrmError(f"{path}:{number}: expected a JSON object, got {type(value).__name__}")
+            yield number, value
+
+
+def parse_record(model: type[RecordT], value: dict, path: str | Path, number: int) -> RecordT:
+    """``model`` from ``value``; a validation error names ``file:line`` and the first bad field."""
+    try:
+        return model.model_validate(value)
+    except ValidationError as error:
+        item = error.errors()[0]
+        field = ".".join(str(part) for part in item["loc"]) or model.__name__
+        raise HrmError(f"{path}:{number}: field {field}: {item['msg']}") from None
+
+
+def read_records(path: str | Path, model: type[RecordT]) -> Iterator[tuple[int, RecordT]]:
+    for number, value in read_jsonl(path):
+        yield number, parse_record(model, value, path, number)
+
+
+def read_samples(path: str | Path) -> list[RewardSample]:
+    return [sample for _, sample in read_records(path, RewardSample)]
+
+
+def write_record(handle: IO[str], record: BaseModel) -> None:
+    handle.write(record.model_dump_json() + "\n")
+    handle.flush()
+
+
+def write_samples(path: str | Path, samples: Iterable[RewardSample]) -> int:
+    """Write ``samples`` (one flushed line each); returns how many were written."""
+    count = 0
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with Path(path).open("w", encoding="utf-8") as handle:
+        for sample in samples:
+            write_record(handle, sample)
+            count += 1
+    return count

@@ -1,0 +1,321 @@
+"""The reward room's trainer: reward samples JSONL -> a loadable sequence-classification folder.
+
+- ``--kind prm`` trains on fine samples, ``hrm`` on fine + coarse, ``orm`` on outcome.
+- Labels all in {0, 1}: a 2-label head with cross-entropy (score = P(label 1)).
+  Otherwise soft labels: a 1-output head with BCE-with-logits on the soft targets,
+  never rounded; ``problem_type="multi_label_classification"`` is saved so the
+  scorer applies a sigmoid (head rule in :mod:`hrmsearch.scoring.cached`).
+- Train/eval split by question with a seed; length-bucketed batches under a token
+  budget with dynamic padding; eval loss logged to ``OUT/train_log.jsonl``.
+- The best checkpoint by eval loss is saved in ``OUT`` itself (model + tokenizer,
+  loadable by ``load_scorer``); the last checkpoint (model, optimizer, position)
+  in ``OUT/last``, from which a rerun with the same ``--out`` resumes.
+- ``base``: a causal-LM (or classifier) folder whose weights initialise the model,
+  or ``tiny``: a fresh tiny Llama with the shipped policy's tokenizer.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from pathlib import Path
+from typing import Literal
+
+import torch
+import torch.nn.functional as F
+from pydantic import BaseModel, Field
+from tqdm import tqdm
+from transformers import AutoModelForSequenceClassification, AutoTokenizer, LlamaForSequenceClassification
+
+from hrmsearch.assets import default_policy_path
+from hrmsearch.engine.hf_policy import pick_device
+from hrmsearch.engine.tiny.train_policy import learning_rate, tiny_llama_config
+from hrmsearch.errors import HrmError
+from hrmsearch.scoring.cached import length_buckets
+from hrmsearch.scoring.hf_scorer import pad_right
+from hrmsearch.scoring.prompt import encode_window, window_prompt
+from hrmsearch.scoring.samples import RewardSample, read_samples
+
+KIND_WINDOWS = {"prm": ("fine",), "hrm": ("fine", "coarse"), "orm": ("outcome",)}
+LAST_DIR = "last"
+LOG_FILE = "train_log.jsonl"
+
+
+class TrainOptions(BaseModel):
+    """Everything one training run needs (the CLI flags of ``hrmsearch train``)."""
+
+    kind: Literal["prm", "hrm", "orm"]
+    data: Path
+    base: str = "tiny"
+    out: Path
+    epochs: int = Field(3, ge=1)
+    lr: float = Field(3e-4, gt=0.0)
+    seed: int = 0
+    max_minutes: float | None = Field(None, gt=0.0)
+    batch_tokens: int = Field(4096, ge=16)
+    max_length: int = Field(512, ge=16)
+    eval_fraction: float = Field(0.1, gt=0.0, lt=1.0)
+    eval_every: int | None = Field(None, ge=1, description="steps between evals; None = once per epoch")
+    device: str = "auto"
+    progress: bool = True
+
+
+class TrainState(BaseModel):
+    """Where a run stands; saved with the last checkpoint."""
+
+    epoch: int = 0
+    batch_in_epoch: int = 0
+    global_step: int = 0
+    best_eval_loss: float = math.inf
+    initial_eval_loss: float | None = None
+    last_eval_loss: float | None = None
+
+
+class TrainReport(BaseModel):
+    out: str
+    kind: str
+    head: Literal["2-label", "1-output"]
+    train_samples: int
+    eval_samples: int
+    steps: int
+    initial_eval_loss: float
+    best_eval_loss: float
+    stopped: Literal["epochs", "max_minutes"]
+
+
+class Encoded(BaseModel):
+    """Token ids and labels of one split."""
+
+    ids: list[list[int]]
+    labels: list[float]
+
+
+def select_samples(samples: list[RewardSample], kind: str, path: Path) -> list[RewardSample]:
+    wanted = KIND_WINDOWS[kind]
+    chosen = [s for s in samples if s.kind in wanted]
+    if not chosen:
+        raise HrmError(f"{path}: no samples of kind {'/'.join(wanted)} for --kind {kind}")
+    return chosen
+
+
+def labels_are_binary(samples: list[RewardSample]) -> bool:
+    return all(s.label in (0.0, 1.0) for s in samples)
+
+
+def split_by_question(
+    samples: list[RewardSample], seed: int, eval_fraction: float
+) -> tuple[list[RewardSample], list[RewardSample]]:
+    """Seeded split with every question wholly on one side; at least one question each side."""
+    questions = sorted({s.question for s in samples})
+    if len(questions) < 2:
+        raise HrmError("training data needs at least 2 distinct questions for a train/eval split")
+    random.Random(seed).shuffle(questions)
+    eval_count = min(len(questions) - 1, max(1, round(len(questions) * eval_fraction)))
+    eval_questions = set(questions[:eval_count])
+    train = [s for s in samples if s.question not in eval_questions]
+    held_out = [s for s in samples if s.question in eval_questions]
+    return train, held_out
+
+
+def encode_samples(samples: list[RewardSample], tokenizer, max_length: int) -> Encoded:
+    return Encoded(
+        ids=[encode_window(s.window(), tokenizer, max_length) for s in samples],
+        labels=[s.label for s in samples],
+    )
+
+
+def tiny_tokenizer(samples: list[RewardSample]):
+    """The shipped policy's tokenizer, or (not shipped yet) one built on the samples' prompts."""
+    policy = Path(default_policy_path())
+    if (policy / "tokenizer.json").exists():
+        return AutoTokenizer.from_pretrained(policy)
+    from hrmsearch.engine.tiny.tokenizer import build_tokenizer
+
+    return build_tokenizer(window_prompt(s.window()) for s in samples)
+
+
+def build_model(base: str, samples: list[RewardSample], binary: bool):
+    """``(tokenizer, model)`` from ``base``: a folder's weights, or a fresh tiny Llama."""
+    head = {"num_labels": 2, "problem_type": "single_label_classification"} if binary else {
+        "num_labels": 1, "problem_type": "multi_label_classification"}
+    if base == "tiny":
+        tokenizer = tiny_tokenizer(samples)
+        config = tiny_llama_config(len(tokenizer), tokenizer.pad_token_id, tokenizer.bos_token_id,
+                                   tokenizer.eos_token_id)
+        config.num_labels, config.problem_type = head["num_labels"], head["problem_type"]
+        return tokenizer, LlamaForSequenceClassification(config)
+    if not (Path(base) / "config.json").exists():
+        raise HrmError(f"--base {base!r}: not a Hugging Face model folder (no config.json) and not 'tiny'")
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        base, dtype=torch.float32, ignore_mismatched_sizes=True, **head
+    )
+    return tokenizer, model
+
+
+def prepare_tokenizer(tokenizer, model) -> None:
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    tokenizer.padding_side = "right"
+    model.config.pad_token_id = tokenizer.pad_token_id
+
+
+def batch_loss(model, rows: list[list[int]], labels: list[float], pad_id: int, device: str) -> torch.Tensor:
+    """Mean loss of one batch: CE for a 2-label head, BCE-with-logits on soft targets for 1 output."""
+    input_ids, attention_mask = pad_right(rows, pad_id)
+    logits = model(input_ids=input_ids.to(device), attention_mask=attention_mask.to(device)).logits.float()
+    targets = torch.tensor(labels, dtype=torch.float32, device=device)
+    if model.config.num_labels == 2:
+        return F.cross_entropy(logits, targets.long())
+    return F.binary_cross_entropy_with_logits(logits[:, 0], targets)
+
+
+@torch.no_grad()
+def eval_loss(model, data: Encoded, batch_tokens: int, pad_id: int, device: str) -> float:
+    """Mean per-sample loss over the eval split."""
+    model.eval()
+    total = 0.0
+    for batch in length_buckets([len(ids) for ids in data.ids], batch_tokens):
+        loss = batch_loss(model, [data.ids[i] for i in batch], [data.labels[i] for i in batch], pad_id, device)
+        total += loss.item() * len(batch)
+    model.train()
+    return total / len(data.ids)
+
+
+def epoch_batches(data: Encoded, batch_tokens: int, seed: int, epoch: int) -> list[list[int]]:
+    """Length buckets in a seeded order that depends only on (seed, epoch), so a resume replays it."""
+    batches = list(length_buckets([len(ids) for ids in data.ids], batch_tokens))
+    random.Random(seed * 1_000_003 + epoch).shuffle(batches)
+    return batches
+
+
+def save_best(model, tokenizer, out: Path) -> None:
+    model.save_pretrained(out, safe_serialization=True)
+    tokenizer.save_pretrained(out)
+
+
+def save_last(model, tokenizer, optimizer, state: TrainState, out: Path) -> None:
+    last = out / LAST_DIR
+    save_best(model, tokenizer, last)
+    torch.save(optimizer.state_dict(), last / "optimizer.pt")
+    (last / "state.json").write_text(state.model_dump_json())
+
+
+def load_last(out: Path, device: str):
+    """``(tokenizer, model, optimizer state, TrainState)`` from ``OUT/last``, or None."""
+    last = out / LAST_DIR
+    if not (last / "state.json").exists():
+        return None
+    tokenizer = AutoTokenizer.from_pretrained(last)
+    model = AutoModelForSequenceClassification.from_pretrained(last, dtype=torch.float32)
+    optimizer_state = torch.load(last / "optimizer.pt", map_location=device)
+    return tokenizer, model, optimizer_state, TrainState.model_validate_json((last / "state.json").read_text())
+
+
+def log_event(out: Path, **fields) -> None:
+    with (out / LOG_FILE).open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(fields) + "\n")
+
+
+def train(options: TrainOptions) -> TrainReport:
+    """Train a reward model as ``options`` say; resumes from ``OUT/last`` when present."""
+    torch.manual_seed(options.seed)
+    device = pick_device(options.device)
+    samples = select_samples(read_samples(options.data), options.kind, options.data)
+    binary = labels_are_binary(samples)
+    train_samples, eval_samples = split_by_question(samples, options.seed, options.eval_fraction)
+    options.out.mkdir(parents=True, exist_ok=True)
+    resumed = load_last(options.out, device)
+    if resumed:
+        tokenizer, model, optimizer_state, state = resumed
+    else:
+        (tokenizer, model), optimizer_state, state = build_model(options.base, samples, binary), None, TrainState()
+    prepare_tokenizer(tokenizer, model)
+    model.to(device).train()
+    train_data = encode_samples(train_samples, tokenizer, options.max_length)
+    eval_data = encode_samples(eval_samples, tokenizer, options.max_length)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=options.lr, weight_decay=0.01)
+    if optimizer_state:
+        optimizer.load_state_dict(optimizer_state)
+    run = _Run(options, model, tokenizer, optimizer, state, train_data, eval_data, device)
+    stopped = run.loop()
+    return TrainReport(
+        out=str(options.out), kind=options.kind, head="2-label" if binary else "1-output",
+        train_samples=len(train_samples), eval_samples=len(eval_samples), steps=run.state.global_step,
+        initial_eval_loss=run.state.initial_eval_loss, best_eval_loss=run.state.best_eval_loss, stopped=stopped,
+    )
+
+
+class _Run:
+    """One training loop's moving parts, so each piece stays a short method."""
+
+    def __init__(self, options, model, tokenizer, optimizer, state, train_data, eval_data, device):
+        self.options, self.model, self.tokenizer, self.optimizer = options, model, tokenizer, optimizer
+        self.state, self.train_data, self.eval_data, self.device = state, train_data, eval_data, device
+        self.pad_id = tokenizer.pad_token_id
+        self.started = time.monotonic()
+        steps_per_epoch = len(epoch_batches(train_data, options.batch_tokens, options.seed, 0))
+        self.total_steps = steps_per_epoch * options.epochs
+
+    def loop(self) -> Literal["epochs", "max_minutes"]:
+        if self.state.initial_eval_loss is None:
+            self.state.initial_eval_loss = self.evaluate()
+        bar = tqdm(total=self.total_steps, initial=self.state.global_step, desc=f"train {self.options.kind}",
+                   disable=not self.options.progress)
+        try:
+            while self.state.epoch < self.options.epochs:
+                if self.run_epoch(bar) == "max_minutes":
+                    return "max_minutes"
+            return "epochs"
+        finally:
+            bar.close()
+
+    def run_epoch(self, bar: tqdm) -> str | None:
+        batches = epoch_batches(self.train_data, self.options.batch_tokens, self.options.seed, self.state.epoch)
+        for batch in batches[self.state.batch_in_epoch :]:
+            loss = self.step(batch)
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss:.4f}", eval=f"{self.state.last_eval_loss:.4f}")
+            self.state.batch_in_epoch += 1
+            every = self.options.eval_every
+            if every and self.state.global_step % every == 0:
+                self.checkpoint()
+            if self.out_of_time():
+                self.checkpoint()
+                return "max_minutes"
+        self.state.epoch, self.state.batch_in_epoch = self.state.epoch + 1, 0
+        self.checkpoint()
+        return None
+
+    def step(self, batch: list[int]) -> float:
+        for group in self.optimizer.param_groups:
+            group["lr"] = learning_rate(self.state.global_step, self.total_steps, self.options.lr,
+                                        warmup=max(1, min(100, self.total_steps // 10)))
+        rows = [self.train_data.ids[i] for i in batch]
+        loss = batch_loss(self.model, rows, [self.train_data.labels[i] for i in batch], self.pad_id, self.device)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+        self.optimizer.step()
+        self.state.global_step += 1
+        return loss.item()
+
+    def evaluate(self) -> float:
+        loss = eval_loss(self.model, self.eval_data, self.options.batch_tokens, self.pad_id, self.device)
+        self.state.last_eval_loss = loss
+        log_event(self.options.out, step=self.state.global_step, epoch=self.state.epoch, eval_loss=loss)
+        return loss
+
+    def checkpoint(self) -> None:
+        """Evaluate; save the best folder when eval loss improved, and always the last checkpoint."""
+        loss = self.evaluate()
+        if loss < self.state.best_eval_loss:
+            self.state.best_eval_loss = loss
+            save_best(self.model, self.tokenizer, self.options.out)
+        save_last(self.model, self.tokenizer, self.optimizer, self.state, self.options.out)
+
+    def out_of_time(self) -> bool:
+        limit = self.options.max_minutes
+        return limit is not None and time.monotonic() - self.started > limit * 60
