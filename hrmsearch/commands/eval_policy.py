@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
         ),
         f"majority@{args.k}": _mean(is_correct(s.answer, p.answer) for s, p in zip(sampled, problems)),
         "sample_step_accuracy": _step_accuracy(sampled),
+        "errors": sum(s.error is not None for s in greedy + sampled),
         "temperature": args.temperature,
         "backend": type(policy).__name__,
         "seconds": round(time.perf_counter() - started, 1),
