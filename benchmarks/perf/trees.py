@@ -16,6 +16,7 @@ import time
 
 from hrmsearch import arith
 from hrmsearch.api import get_policy
+from hrmsearch.config import PolicyConfig
 from hrmsearch.engine.base import SamplingParams
 from hrmsearch.search.trees.generate import generate_trees
 from hrmsearch.search.trees.records import Tree, TreeSettings
@@ -55,9 +56,11 @@ def main(argv: list[str]) -> dict:
     parser.add_argument("--depth", type=int, default=4)
     parser.add_argument("--policy", default=None)
     parser.add_argument("--backend", default="auto", choices=["auto", "vllm", "transformers"])
+    parser.add_argument("--device", default="auto", help="transformers backend: cpu, cuda or auto")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    policy = get_policy(args.policy, args.backend, args.seed)
+    config = PolicyConfig(model=args.policy, backend=args.backend, device=args.device, seed=args.seed)
+    policy = get_policy(config)
     problems = arith.split("train", args.problems)
     settings = TreeSettings(k=args.k, depth=args.depth)
     policy.generate([policy.prompts.build(problems[0].question)], SamplingParams(n=2, max_tokens=16))  # warm up
@@ -71,6 +74,7 @@ def main(argv: list[str]) -> dict:
         "tree": tree | {"tokens_per_s": round(tree["tokens_per_s"], 1)},
         "plain": plain | {"tokens_per_s": round(plain["tokens_per_s"], 1)},
         "backend": type(policy).__name__,
+        "device": args.device,
         "problems": len(problems), "k": args.k, "depth": args.depth,
         "target": 0.7,
     }

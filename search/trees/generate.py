@@ -39,7 +39,7 @@ from hrmsearch.search.trees.records import Tree, TreeNode, TreeSettings
 from hrmsearch.search.trees.store import JsonlStore
 
 Grade = Callable[[str | None, str | None], bool]
-ROLLOUT_STEPS = 12  # step budget of one Monte-Carlo completion
+ROLLOUT_STEPS = 12  # max_steps of the search context (complete solutions)
 
 
 @dataclass

@@ -58,7 +58,7 @@ def select_nodes(tree: Tree, rng: random.Random) -> list[int]:
     """Node ids drawn balanced per depth and label (the paper's rule)."""
     groups: dict[int, dict[float, list[int]]] = defaultdict(lambda: defaultdict(list))
     for node in tree.nodes[1:]:
-        if node.label is not None:
+        if node.label is not None and node.step:  # an empty step (the model stopped) is no window
             groups[node.depth][node.label].append(node.id)
     chosen: list[int] = []
     for by_label in groups.values():
