@@ -1,0 +1,138 @@
+"""Perf room: what the scheduler's cross-problem batching buys, measured on beam search.
+
+Beam search (width 4, expansion 4 by default) over 32 `arith` test problems with
+the shipped tiny policy, timed two ways in one run on one loaded backend: one
+``run_strategy`` over all problems (each round is one policy call for every
+problem) against one ``run_strategy`` per problem. Same config, same seed, same
+backend; a one-problem warm-up run comes first so neither side pays the first
+call's setup.
+
+The reward model is :class:`LengthHeuristicScorer` unless ``--reward`` names a
+reward model: a free stand-in (shorter steps score higher) used until the shipped
+tiny reward models exist, so the numbers time the policy and the scheduler. The
+output record names the scorer it used.
+
+    python -m hrmsearch.benchmarks.perf batching [--problems 32] [--backend transformers|vllm]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from hrmsearch import arith
+from hrmsearch.answers import normalize_for_vote
+from hrmsearch.config import PolicyConfig, RewardConfig
+from hrmsearch.records import Problem, Solution
+from hrmsearch.scoring.windows import Window
+from hrmsearch.search.run import run_strategy, strategy_config
+
+
+class LengthHeuristicScorer:
+    """A stand-in reward model that costs nothing: a window scores 1 / (1 + characters of its step)."""
+
+    name = "length_heuristic"
+
+    def score(self, windows: list[Window]) -> np.ndarray:
+        return np.array([1.0 / (1.0 + len(window.current)) for window in windows], dtype=np.float64)
+
+
+class CountingPolicy:
+    """Wraps a policy and counts its ``generate`` calls and prompts; everything else passes through."""
+
+    def __init__(self, policy: Any):
+        self.policy = policy
+        self.calls = 0
+        self.prompts = policy.prompts
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.policy, name)
+
+    def generate(self, prompts: list[str], params: Any) -> list:
+        self.calls += 1
+        return self.policy.generate(prompts, params)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m hrmsearch.benchmarks.perf batching")
+    parser.add_argument("--problems", type=int, default=32, help="arith test problems")
+    parser.add_argument("--width", type=int, default=4, help="beams kept per round")
+    parser.add_argument("--expansion", type=int, default=4, help="candidate steps per beam")
+    parser.add_argument("--max-steps", type=int, default=10)
+    parser.add_argument("--max-step-tokens", type=int, default=64)
+    parser.add_argument("--backend", choices=["transformers", "vllm"], default="transformers")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--model", default=None, help="policy folder; default: the shipped tiny policy")
+    parser.add_argument("--reward", default=None, help="reward model; default: LengthHeuristicScorer")
+    parser.add_argument("--max-batch-size", type=int, default=512, help="transformers rows per forward batch")
+    parser.add_argument("--seed", type=int, default=0)
+    return parser.parse_args(argv)
+
+
+def load_scorer(reward: str | None) -> Any:
+    if reward is None:
+        return LengthHeuristicScorer()
+    from hrmsearch.api import get_scorer
+
+    return get_scorer(reward, RewardConfig(model=reward))
+
+
+def timed(work: Callable[[], list[Solution]]) -> tuple[list[Solution], float]:
+    started = time.perf_counter()
+    solutions = work()
+    return solutions, time.perf_counter() - started
+
+
+def exact_match(problems: list[Problem], solutions: list[Solution]) -> float:
+    hits = sum(normalize_for_vote(s.answer) == normalize_for_vote(p.answer) for p, s in zip(problems, solutions, strict=True))
+    return hits / len(problems)
+
+
+def side_record(problems: list[Problem], solutions: list[Solution], seconds: float, calls: int) -> dict:
+    tokens = sum(s.cost.generated_tokens for s in solutions)
+    return {
+        "seconds": round(seconds, 3),
+        "policy_calls": calls,
+        "generated_tokens": tokens,
+        "tokens_per_second": round(tokens / seconds, 1),
+        "exact_match": round(exact_match(problems, solutions), 3),
+        "errors": sum(s.error is not None for s in solutions),
+    }
+
+
+def main(argv: list[str]) -> dict:
+    args = parse_args(argv)
+    from hrmsearch.engine.loader import load_policy
+
+    policy_config = PolicyConfig(
+        model=args.model, backend=args.backend, device=args.device, max_batch_size=args.max_batch_size, seed=args.seed
+    )
+    policy = CountingPolicy(load_policy(policy_config))
+    scorer = load_scorer(args.reward)
+    problems = arith.split("test", args.problems)
+    config = strategy_config(
+        "beam", n=args.width * args.expansion, width=args.width, seed=args.seed,
+        max_steps=args.max_steps, max_step_tokens=args.max_step_tokens,
+    )
+    run_strategy(problems[:1], config, policy, scorer)  # warm-up
+    policy.calls = 0
+    batched, batched_seconds = timed(lambda: run_strategy(problems, config, policy, scorer))
+    batched_calls, policy.calls = policy.calls, 0
+    one_by_one, one_by_one_seconds = timed(lambda: [run_strategy([p], config, policy, scorer)[0] for p in problems])
+    return {
+        "metric": "batching_speedup",
+        "value": round(one_by_one_seconds / batched_seconds, 2),
+        "strategy": f"beam width {args.width} expansion {args.expansion}",
+        "problems": len(problems),
+        "backend": args.backend,
+        "device": args.device,
+        "max_batch_size": args.max_batch_size,
+        "policy": args.model or "shipped tiny policy",
+        "scorer": args.reward or "LengthHeuristicScorer (stand-in until the shipped reward models exist)",
+        "batched": side_record(problems, batched, batched_seconds, batched_calls),
+        "one_by_one": side_record(problems, one_by_one, one_by_one_seconds, policy.calls),
+    }
