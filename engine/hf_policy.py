@@ -69,24 +69,26 @@ class HFPolicy:
             samples.extend(self._generate_batch(rows[start : start + self.max_batch_size], params))
         return [samples[i * params.n : (i + 1) * params.n] for i in range(len(prompts))]
 
-    def _check_context(self, lengths: list[int], params: SamplingParams) -> None:
+    def _room(self, lengths: list[int], params: SamplingParams) -> int:
+        """New tokens the batch may write: ``max_tokens``, capped by what the context has left."""
         longest = max(lengths)
-        if longest + params.max_tokens > self.max_context:
+        room = min(params.max_tokens, self.max_context - longest)
+        if room <= 0:
             raise ValueError(
-                f"prompt of {longest} tokens + max_tokens {params.max_tokens} exceeds the "
-                f"model context of {self.max_context} tokens"
+                f"prompt of {longest} tokens exceeds the model context of {self.max_context} tokens"
             )
+        return room
 
     @torch.inference_mode()
     def _generate_batch(self, rows: list[str], params: SamplingParams) -> list[StepSample]:
         batch = self.tokenizer(rows, return_tensors="pt", padding=True).to(self.device)
-        self._check_context(batch["attention_mask"].sum(dim=1).tolist(), params)
+        room = self._room(batch["attention_mask"].sum(dim=1).tolist(), params)
         sampling = params.temperature > 0
         extra = {"temperature": params.temperature, "top_p": params.top_p} if sampling else {}
         out = self.model.generate(
             **batch,
             do_sample=sampling,
-            max_new_tokens=params.max_tokens,
+            max_new_tokens=room,
             stop_strings=params.stop or None,
             tokenizer=self.tokenizer,
             pad_token_id=self.tokenizer.pad_token_id,

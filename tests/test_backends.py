@@ -83,7 +83,8 @@ def test_vllm_backend_matches_the_hf_backend(tmp_path, hf_policy):
     script.write_text(VLLM_SCRIPT)
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    line = next(line for line in reversed(done.stdout.splitlines()) if line.startswith('{"samples"'))
+    result = json.loads(line)
     check_step_samples([StepSample(**s) for s in result["samples"]], 4)
     hf_greedy = [s.steps for s in solve_many(arith.split("test")[:6], "greedy", policy=hf_policy)]
     same = sum(a == b for a, b in zip(result["greedy"], hf_greedy))
