@@ -38,7 +38,7 @@ class Cost(Record):
     reward_windows_scored: int = 0
     wall_seconds: float = 0.0
 
-    def add(self, other: "Cost") -> "Cost":
+    def add(self, other: Cost) -> Cost:
         return Cost(
             generated_tokens=self.generated_tokens + other.generated_tokens,
             policy_calls=self.policy_calls + other.policy_calls,

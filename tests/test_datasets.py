@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-from hrmsearch.benchmarks.datasets import gsm8k_gold, load_dataset, shared_data_path
 
 from hrmsearch import arith
+from hrmsearch.benchmarks.datasets import gsm8k_gold, load_dataset, shared_data_path
 from hrmsearch.errors import HrmError
 
 

@@ -20,7 +20,6 @@ from typing import Literal
 from hrmsearch.benchmarks.grading.numeric import grade_numeric
 from hrmsearch.benchmarks.grading.prm800k import grade_answer as grade_prm800k
 from hrmsearch.benchmarks.grading.results import NO_ANSWER, GradeCounts, GradeResult, Verdict, is_missing
-
 from hrmsearch.errors import HrmError
 
 GraderName = Literal["prm800k", "math-verify", "numeric"]

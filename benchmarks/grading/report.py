@@ -16,9 +16,10 @@ import json
 import sys
 from pathlib import Path
 
+from pydantic import BaseModel, ConfigDict
+
 from hrmsearch.benchmarks.datasets import read_rows
 from hrmsearch.benchmarks.grading import grade_many
-from pydantic import BaseModel, ConfigDict
 
 DEFAULT_PAIRS = Path(__file__).resolve().parents[2] / "tests" / "data" / "grader_pairs.jsonl"
 

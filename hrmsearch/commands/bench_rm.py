@@ -14,6 +14,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("bench-rm", help="evaluate a reward model on PRM800K step labels",
                                    description=__doc__)
     parser.add_argument("--data", default=None, help="PRM800K JSONL (default: the shared prm800k sample)")
+    parser.add_argument("--samples", default=None,
+                        help="reward samples JSONL instead (e.g. held-out tree samples); labels >= 0.5 count as good")
     parser.add_argument("--reward", default=None, help="reward model folder or shipped name (default: hrm)")
     parser.add_argument("--backend", default="transformers", choices=["transformers", "vllm"])
     parser.add_argument("--combine", default="fine", choices=["fine", "coarse", "mean", "min", "max"],
@@ -23,14 +25,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-progress", action="store_true")
 
 
+def binarized_samples(path: str) -> list:
+    """Step samples of a reward-samples file with soft labels turned into good (>= 0.5) / bad."""
+    from hrmsearch.scoring.samples import read_samples
+
+    return [
+        sample.model_copy(update={"label": float(sample.label >= 0.5)})
+        for sample in read_samples(path)
+        if sample.kind in ("fine", "coarse")
+    ]
+
+
 def run(args: argparse.Namespace) -> int:
     from hrmsearch.api import get_scorer
     from hrmsearch.benchmarks.datasets import shared_data_path
     from hrmsearch.benchmarks.reward_eval import evaluate, prm800k_samples, report_text
     from hrmsearch.config import RewardConfig, parse_config
 
-    data = args.data or str(shared_data_path("prm800k"))
-    samples = prm800k_samples(data, args.combine)  # read (and validate) the data before loading a model
+    if args.samples:
+        data, samples = args.samples, binarized_samples(args.samples)
+    else:
+        data = args.data or str(shared_data_path("prm800k"))
+        samples = prm800k_samples(data, args.combine)  # read (and validate) the data before loading a model
     config = parse_config(RewardConfig, model=args.reward, backend=args.backend, combine=args.combine)
     scorer = get_scorer(args.reward, config)
     report = evaluate(scorer, samples, data, args.combine, args.threshold, args.batch, not args.no_progress)

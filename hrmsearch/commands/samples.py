@@ -18,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("samples", help="training trees -> PRM/HRM samples", description=__doc__)
     parser.add_argument("trees", help="trees JSONL from `hrmsearch trees`")
     parser.add_argument("--hnc", default=None, help="the same trees after `hrmsearch hnc` (HRM+HNC)")
-    parser.add_argument("--kind", default="hrm", choices=["prm", "hrm"])
+    parser.add_argument("--kind", default="hrm", choices=["prm", "hrm", "orm"])
     parser.add_argument("--out", required=True, help="train samples JSONL")
     parser.add_argument("--test-fraction", type=float, default=0.2, help="share of problems held out")
     parser.add_argument("--seed", type=int, default=0)
@@ -29,20 +29,28 @@ def held_out_path(out: str) -> Path:
     return path.with_name(f"{path.stem}.test{path.suffix or '.jsonl'}")
 
 
+def write_splits(splits: dict, out) -> dict[str, str]:
+    """Train samples to ``out``, held-out ones (when any) to ``NAME.test.jsonl``; atomic writes."""
+    from hrmsearch.search.trees.store import write_atomic
+
+    write_atomic(out, splits["train"])
+    outputs = {"train": str(out)}
+    if splits["test"]:
+        outputs["test"] = str(write_atomic(held_out_path(out), splits["test"]))
+    return outputs
+
+
 def run(args: argparse.Namespace) -> int:
     from hrmsearch.errors import HrmError
     from hrmsearch.search.trees.samples import build_samples
-    from hrmsearch.search.trees.store import read_records, write_atomic
+    from hrmsearch.search.trees.store import read_records
 
     if not 0.0 <= args.test_fraction < 1.0:
         raise HrmError(f"--test-fraction must be in [0, 1), got {args.test_fraction}")
     trees = list(read_records(args.trees))
     hnc_trees = {tree.problem_id: tree for tree in read_records(args.hnc)} if args.hnc else None
     splits = build_samples(trees, args.kind, args.seed, hnc_trees, args.test_fraction)
-    write_atomic(args.out, splits["train"])
-    outputs = {"train": args.out}
-    if args.test_fraction > 0:
-        outputs["test"] = str(write_atomic(held_out_path(args.out), splits["test"]))
+    outputs = write_splits(splits, args.out)
     counts = {name: len(samples) for name, samples in splits.items()}
     print(json.dumps({"trees": len(trees), "kind": args.kind, "hnc": bool(args.hnc), "samples": counts, "out": outputs}))
     return 0

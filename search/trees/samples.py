@@ -11,6 +11,9 @@ original tree's samples united with the HNC tree's (separate draws), de-duplicat
 on (window, label); as in the paper, HNC samples of *test* problems carry no
 coarse windows. Problems are split train/test by a seeded shuffle.
 
+``orm`` samples are the outcome windows (question, whole solution) of every
+terminal node that stated an answer, labelled 1 when it is correct.
+
 Samples are the scoring room's ``RewardSample`` records; ``source`` reads
 ``PROBLEM_ID/tree|hnc/NODE_ID``.
 """
@@ -23,10 +26,10 @@ from collections.abc import Iterable
 from typing import Literal
 
 from hrmsearch.scoring.samples import RewardSample
-from hrmsearch.scoring.windows import Window, coarse_window, fine_window
+from hrmsearch.scoring.windows import Window, coarse_window, fine_window, outcome_window
 from hrmsearch.search.trees.records import Tree
 
-SampleKind = Literal["prm", "hrm"]
+SampleKind = Literal["prm", "hrm", "orm"]
 
 
 def step_paths(tree: Tree, delimiter: str = "\n\n") -> list[list[str]]:
@@ -100,11 +103,25 @@ def problem_samples(
     tree: Tree, kind: SampleKind, seed: int, hnc_tree: Tree | None = None, test: bool = False
 ) -> list[RewardSample]:
     """One problem's samples: the tree's, united with its HNC tree's, without duplicates."""
+    if kind == "orm":
+        return dedupe(outcome_samples(tree))
     coarse = kind == "hrm"
     samples = tree_samples(tree, seed, coarse, "tree")
     if hnc_tree is not None:
         samples += tree_samples(hnc_tree, seed, coarse and not test, "hnc")
     return dedupe(samples)
+
+
+def outcome_samples(tree: Tree) -> list[RewardSample]:
+    """One outcome window per answered terminal node: the whole solution, labelled by correctness."""
+    paths = step_paths(tree)
+    samples = []
+    for node in tree.nodes:
+        if node.terminal and node.correct is not None and node.answer is not None:
+            window = outcome_window(tree.question, paths[node.id])
+            source = f"{tree.problem_id}/tree/{node.id}"
+            samples.append(to_sample(window, float(node.correct), source, len(paths[node.id]) - 1))
+    return samples
 
 
 def dedupe(samples: Iterable[RewardSample]) -> list[RewardSample]:
