@@ -150,7 +150,7 @@ def describe_plan(
     """The dry-run text: problems, each strategy's runs and recorded N, estimated generations."""
     lines = [
         f"dataset {settings.dataset}: {len(problems)} problems, grader {settings.grader}, seed {settings.seed}",
-        f"policy {settings.policy or 'shipped tiny policy'} ({settings.backend}), reward {settings.reward or 'shipped hrm'}",
+        f"policy {settings.policy or 'shipped tiny policy'} ({settings.backend}), reward {settings.reward or 'shipped hrm_hnc'}",
         "",
         "| strategy | N recorded | runs (n) | est. step generations / problem | total (upper bound) |",
         "|---|---|---|---|---|",

@@ -77,7 +77,7 @@ def summary_text(cells: list[Cell], settings: RunSettings, problem_count: int) -
         "",
         f"- problems: {problem_count}; grader: {settings.grader}; seed: {settings.seed}",
         f"- policy: {settings.policy or 'shipped tiny policy'} ({settings.backend}); "
-        f"reward: {settings.reward or 'shipped hrm'} (combine {settings.combine}, aggregate {settings.aggregate})",
+        f"reward: {settings.reward or 'shipped hrm_hnc'} (combine {settings.combine}, aggregate {settings.aggregate})",
     ]
     if settings.options:
         lines.append(f"- strategy options: {settings.options}")

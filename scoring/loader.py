@@ -1,7 +1,7 @@
 """The reward room's front desk: ``load_scorer(RewardConfig) -> Scorer``.
 
 ``model`` may be None (the shipped default: ``orm`` for outcome configs, else
-``hrm``), a shipped name (``prm``, ``hrm``, ``hrm_hnc``, ``orm``: folders under
+``hrm_hnc``, the HRM trained with HNC), a shipped name (``prm``, ``hrm``, ``hrm_hnc``, ``orm``: folders under
 ``hrmsearch/assets``), a local Hugging Face sequence-classification folder, or a
 Hub id. Every failure is a one-line :class:`~hrmsearch.errors.HrmError`.
 """
@@ -25,7 +25,7 @@ def resolve_reward_path(config: RewardConfig) -> str:
     """The folder (or Hub id) ``config.model`` names; shipped names must exist in the package."""
     name = config.model
     if name is None:
-        name = "orm" if config.outcome else "hrm"
+        name = "orm" if config.outcome else "hrm_hnc"
     if name in SHIPPED_NAMES:
         path = asset_path(name)
         if not (path / "config.json").exists():

@@ -91,12 +91,15 @@ def test_length_buckets_respect_the_token_budget():
 def test_truncation_cuts_old_context_and_keeps_the_current_step():
     tokenizer = tiny_tokenizer()
     previous = tuple(f"{k} + {k} = {2 * k}" for k in range(40))
-    window = Window(question=QUESTION, previous=previous, current="The answer is \\boxed{78}.")
+    current = "The answer is \\boxed{78}."
+    window = Window(question=QUESTION, previous=previous, current=current)
+    one_step = Window(question=QUESTION, previous=previous[-1:], current=current)
+    budget = len(tokenizer.encode(window_prompt(one_step))) + 30  # room for about two more steps
     full = tokenizer.encode(window_prompt(window))
-    ids = encode_window(window, tokenizer, max_length=100)
+    ids = encode_window(window, tokenizer, max_length=budget)
     text = tokenizer.decode(ids, skip_special_tokens=True)
-    assert len(full) > 100 >= len(ids) >= 95
-    assert text.endswith(FOCUS + "The answer is \\boxed{78}.")
+    assert len(full) > budget >= len(ids) >= budget - 15  # whole oldest steps dropped, ~12 tokens each
+    assert text.endswith(FOCUS + current)
     assert "39 + 39 = 78\n\n" + FOCUS in text and "0 + 0 = 0" not in text
     assert text.startswith(HEAD)
 
@@ -123,7 +126,7 @@ def test_loader_loads_a_folder_and_rejects_bad_paths(tmp_path):
 
 def test_missing_shipped_reward_model_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setattr("hrmsearch.scoring.loader.asset_path", lambda name: tmp_path / name)
-    with pytest.raises(HrmError, match="shipped reward model 'hrm' is not installed"):
+    with pytest.raises(HrmError, match="shipped reward model 'hrm_hnc' is not installed"):
         load_scorer(RewardConfig())
     with pytest.raises(HrmError, match="'orm' is not installed"):
         load_scorer(RewardConfig(outcome=True))

@@ -18,12 +18,12 @@ from hrmsearch.scoring.train import TrainOptions, split_by_question, train
 
 
 def toy_samples(count: int = 48, soft: bool = False) -> list[RewardSample]:
-    """Label 1 when the current step ends in 'good', 0 when in 'bad' (soft: 0.8 / 0.2)."""
+    """Label 1 when the current step ends in 'right', 0 when in 'wrong' (soft: 0.8 / 0.2)."""
     rng = random.Random(0)
     samples = []
     for k in range(count):
         question = f"Tom has {k} coins. He finds {rng.randint(2, 9)} more coins. How many coins?"
-        for word, label in (("good", 0.8 if soft else 1.0), ("bad", 0.2 if soft else 0.0)):
+        for word, label in (("right", 0.8 if soft else 1.0), ("wrong", 0.2 if soft else 0.0)):
             samples.append(RewardSample(question=question, previous=[f"{k} + 1 = {k + 1}"],
                                         current=f"{k} + 2 = {k + 2} {word}", label=label))
     return samples

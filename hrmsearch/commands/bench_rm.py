@@ -16,7 +16,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--data", default=None, help="PRM800K JSONL (default: the shared prm800k sample)")
     parser.add_argument("--samples", default=None,
                         help="reward samples JSONL instead (e.g. held-out tree samples); labels >= 0.5 count as good")
-    parser.add_argument("--reward", default=None, help="reward model folder or shipped name (default: hrm)")
+    parser.add_argument("--reward", default=None, help="reward model folder or shipped name (default: hrm_hnc)")
     parser.add_argument("--backend", default="transformers", choices=["transformers", "vllm"])
     parser.add_argument("--combine", default="fine", choices=["fine", "coarse", "mean", "min", "max"],
                         help="node score from fine and coarse windows, as in search")

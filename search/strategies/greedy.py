@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from hrmsearch.config import SearchConfig
 from hrmsearch.search.context import SearchContext, is_final
 
 
 class GreedyConfig(SearchConfig):
     strategy: str = "greedy"
-    temperature: float = 0.0
+    temperature: float = Field(0.0, ge=0.0, description="unused: greedy always decodes at 0")
 
 
 def run(ctx: SearchContext):
