@@ -1,0 +1,100 @@
+"""Best-of-N on one shared candidate pool, reranked by several reward models.
+
+    python -m hrmsearch.benchmarks.rerank --problems 200 --n 16 --rewards prm,hrm,hrm_hnc,orm
+
+Samples ``n`` solutions per `arith-test` problem once (the self-consistency
+strategy, fixed seed), then scores every candidate with each reward model (and
+each ``--combine`` rule for step models) and reports, for every power of two
+k <= n, the accuracy of majority vote, reward argmax and reward-weighted vote on
+the first k candidates. Sharing the pool makes the comparison between reward
+models paired: they differ only in how they rank the same solutions.
+Prints a markdown table, then one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from hrmsearch import arith
+from hrmsearch.api import get_policy, get_scorer
+from hrmsearch.commands.eval_policy import is_correct
+from hrmsearch.config import RewardConfig, SearchConfig
+from hrmsearch.records import Problem, Solution, Trajectory
+from hrmsearch.search.context import SearchContext
+from hrmsearch.search.run import run_strategy, strategy_config
+from hrmsearch.search.scheduler import Scheduler
+from hrmsearch.search.voting import argmax, majority, weighted_majority
+
+
+def candidate_pool(problems: list[Problem], policy: Any, n: int, seed: int, temperature: float) -> list[Solution]:
+    config = strategy_config("self_consistency", n=n, seed=seed, temperature=temperature)
+    return run_strategy(problems, config, policy, progress=True)
+
+
+def rescore(pool: list[Solution], problems: list[Problem], policy: Any, scorer: Any, reward: RewardConfig):
+    """Every candidate of ``pool`` with its trajectory score under ``scorer`` and ``reward``."""
+    by_id = {solution.problem_id: solution for solution in pool}
+
+    def make(problem: Problem):
+        ctx = SearchContext(problem, policy.prompts, SearchConfig(strategy="rerank"), reward)
+        scored = yield from ctx.score_trajectories(by_id[problem.id].candidates)
+        return ctx.solution(None, candidates=scored)
+
+    return Scheduler(policy, scorer).run(problems, "rerank", make)
+
+
+def accuracy(solutions: list[Solution], problems: list[Problem], pick, k: int) -> float:
+    hits = [
+        (chosen := pick(solution.candidates[:k])) is not None and is_correct(chosen.answer, problem.answer)
+        for solution, problem in zip(solutions, problems)
+    ]
+    return round(sum(hits) / len(hits), 4)
+
+
+def powers_of_two(n: int) -> list[int]:
+    return [2**i for i in range(n.bit_length()) if 2**i <= n]
+
+
+def pick_majority(candidates: list[Trajectory]) -> Trajectory | None:
+    return majority(candidates)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--problems", type=int, default=200)
+    parser.add_argument("--n", type=int, default=16)
+    parser.add_argument("--rewards", default="prm,hrm,hrm_hnc,orm")
+    parser.add_argument("--combine", default="fine,mean", help="rules for step models (orm ignores it)")
+    parser.add_argument("--aggregate", default="min")
+    parser.add_argument("--backend", default="transformers")
+    parser.add_argument("--temperature", type=float, default=0.8)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    problems = arith.split("test")[: args.problems]
+    policy = get_policy(None, args.backend, args.seed)
+    pool = candidate_pool(problems, policy, args.n, args.seed, args.temperature)
+    ks = powers_of_two(args.n)
+    rows = {"majority": {k: accuracy(pool, problems, pick_majority, k) for k in ks}}
+    rows["pass"] = {k: round(sum(any(is_correct(c.answer, p.answer) for c in s.candidates[:k])
+                                 for s, p in zip(pool, problems)) / len(problems), 4) for k in ks}
+    for name in args.rewards.split(","):
+        outcome = name == "orm"
+        for rule in ["fine"] if outcome else args.combine.split(","):
+            reward = RewardConfig(model=name, outcome=outcome, combine=rule, aggregate=args.aggregate)
+            scored = rescore(pool, problems, policy, get_scorer(name, reward), reward)
+            label = name if outcome else f"{name} ({rule})"
+            rows[f"{label} argmax"] = {k: accuracy(scored, problems, argmax, k) for k in ks}
+            rows[f"{label} weighted"] = {k: accuracy(scored, problems, weighted_majority, k) for k in ks}
+    print("| selection | " + " | ".join(f"N={k}" for k in ks) + " |")
+    print("|---|" + "---:|" * len(ks))
+    for label, values in rows.items():
+        print(f"| {label} | " + " | ".join(f"{100 * values[k]:.1f}%" for k in ks) + " |")
+    return {"metric": "best_of_n_rerank", "problems": len(problems), "n": args.n, "aggregate": args.aggregate,
+            "temperature": args.temperature,
+            "seed": args.seed, "rows": rows}
+
+
+if __name__ == "__main__":
+    print(json.dumps(main()))
