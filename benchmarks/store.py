@@ -7,7 +7,6 @@ keys already recorded, and refuses to mix records made with other settings.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from pathlib import Path
@@ -17,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from hrmsearch.benchmarks.grading.results import Verdict
 from hrmsearch.benchmarks.plan import RunSettings
 from hrmsearch.errors import HrmError
+from hrmsearch.jsonl import repair_tail
 from hrmsearch.records import Cost
 
 RECORDS_FILE = "records.jsonl"
@@ -73,32 +73,6 @@ def _parse_line(path: Path, number: int, line: str) -> BenchRecord:
         raise HrmError(f"{path}:{number}: field {field}: {item['msg']}") from None
 
 
-def repair_torn_tail(path: Path) -> int:
-    """Cut a last line that a kill left unfinished (no newline or not JSON); returns bytes cut."""
-    if not path.exists():
-        return 0
-    data = path.read_bytes()
-    body, _, tail = data.rpartition(b"\n")
-    keep = len(body) + 1 if tail == b"" else len(data) - len(tail)
-    if tail == b"":  # the last line ended with a newline: check it is whole JSON
-        last_start = body.rfind(b"\n") + 1
-        if body[last_start:].strip() and not _is_json(body[last_start:]):
-            keep = last_start
-    cut = len(data) - keep
-    if cut:
-        with path.open("r+b") as handle:
-            handle.truncate(keep)
-    return cut
-
-
-def _is_json(line: bytes) -> bool:
-    try:
-        json.loads(line)
-    except ValueError:
-        return False
-    return True
-
-
 class RunFolder:
     """A benchmark run folder: settings, the records file, and its reports."""
 
@@ -110,7 +84,7 @@ class RunFolder:
         """Create or reopen the folder for ``settings``; returns the records already there."""
         self.folder.mkdir(parents=True, exist_ok=True)
         self._check_settings(settings)
-        repair_torn_tail(self.records_path)
+        repair_tail(self.records_path)
         return self.load()
 
     def _check_settings(self, settings: RunSettings) -> None:

@@ -10,8 +10,8 @@ from fakes import ScriptedPolicy, ScriptedScorer
 
 from hrmsearch.benchmarks.harness import BenchOptions, dry_run, run_bench
 from hrmsearch.benchmarks.plan import runs_of
-from hrmsearch.benchmarks.store import repair_torn_tail
 from hrmsearch.errors import HrmError
+from hrmsearch.jsonl import repair_tail
 
 GOLD = {}  # question -> gold answer of the arith problems the fakes see
 
@@ -152,11 +152,11 @@ def test_resume_refuses_other_settings(tmp_path):
 def test_repair_torn_tail_cuts_only_the_unfinished_line(tmp_path):
     path = tmp_path / "r.jsonl"
     path.write_text('{"a": 1}\n{"b": 2}\n{"c": ')
-    assert repair_torn_tail(path) == len('{"c": ')
+    assert repair_tail(path) == len('{"c": ')
     path.write_text('{"a": 1}\n{"b": \n')
-    repair_torn_tail(path)
+    repair_tail(path)
     assert path.read_text() == '{"a": 1}\n'
-    assert repair_torn_tail(path) == 0
+    assert repair_tail(path) == 0
 
 
 def test_reward_strategy_without_reward_is_a_clear_error(tmp_path):

@@ -8,15 +8,14 @@ the field. ``finished_ids()`` tells a rerun which records to skip.
 
 from __future__ import annotations
 
-import json
 import os
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel
 
+from hrmsearch.jsonl import repair_tail
 from hrmsearch.scoring.samples import read_records as read_numbered
 from hrmsearch.search.trees.records import Tree
 
@@ -27,33 +26,6 @@ def read_records(path: str | Path, record_type: type[RecordT] = Tree) -> Iterato
     """Every record of a JSONL file, in order; a bad line raises naming ``file:line`` and the field."""
     for _, record in read_numbered(path, record_type):
         yield record
-
-
-def repair_tail(path: Path) -> int:
-    """Truncate a last line left incomplete by a killed writer; return the bytes removed."""
-    if not path.exists() or path.stat().st_size == 0:
-        return 0
-    data = path.read_bytes()
-    cut = data.rfind(b"\n", 0, len(data) - 1) + 1  # start of the last line
-    last = data[cut:]
-    if last.endswith(b"\n") and _is_json(last):
-        return 0
-    with path.open("r+b") as handle:
-        handle.truncate(cut)
-    line_number = data.count(b"\n", 0, cut) + 1
-    warnings.warn(
-        f"{path}:{line_number}: incomplete last record (killed run?) removed ({len(last)} bytes)",
-        stacklevel=2,
-    )
-    return len(last)
-
-
-def _is_json(line: bytes) -> bool:
-    try:
-        json.loads(line)
-    except ValueError:
-        return False
-    return True
 
 
 class JsonlStore(Generic[RecordT]):
