@@ -18,7 +18,6 @@ field, empty question) raises ``HrmError`` naming ``file:line`` and the field.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -30,6 +29,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
 from hrmsearch import arith
 from hrmsearch.errors import HrmError, one_line
+from hrmsearch.jsonl import read_jsonl
 from hrmsearch.records import Problem
 
 
@@ -93,24 +93,10 @@ def _field_of(error: ValidationError) -> str:
     return f"field '{field}': {message}"
 
 
-def _numbered_objects(path: Path) -> Iterator[tuple[int, Any]]:
-    """(line number, parsed JSON) for every non-blank line; bad JSON names file:line."""
-    if not path.is_file():
-        raise HrmError(f"{path}: no such data file")
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield number, json.loads(line)
-            except json.JSONDecodeError as error:
-                raise HrmError(f"{path}:{number}: invalid JSON: {error.msg}") from None
-
-
 def read_rows(path: str | Path, schema: type[BaseModel]) -> Iterator[tuple[int, Any]]:
     """Validated rows of a JSONL file; a bad row raises HrmError with file:line and field."""
     path = Path(path)
-    for number, obj in _numbered_objects(path):
+    for number, obj in read_jsonl(path):
         try:
             yield number, schema.model_validate(obj)
         except ValidationError as error:
@@ -233,7 +219,7 @@ def shared_data_path(name: str) -> Path:
 
 def sniff_format(path: Path) -> str:
     """Which loader reads this JSONL file, from the keys of its first record."""
-    for number, obj in _numbered_objects(path):
+    for number, obj in read_jsonl(path):
         record = obj if isinstance(obj, dict) else {}
         keys = set(record)
         if isinstance(record.get("question"), dict):

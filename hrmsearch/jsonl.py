@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
+
+from hrmsearch.errors import HrmError
 
 
 def repair_tail(path: Path) -> int:
@@ -32,3 +35,21 @@ def _is_json(line: bytes) -> bool:
     except ValueError:
         return False
     return True
+
+
+def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict]]:
+    """``(line number, object)`` for each non-blank line; bad JSON raises naming file and line."""
+    path = Path(path)
+    if not path.is_file():
+        raise HrmError(f"{path}: no such file")
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise HrmError(f"{path}:{number}: bad JSON: {error.msg} (column {error.colno})") from None
+            if not isinstance(value, dict):
+                raise HrmError(f"{path}:{number}: expected a JSON object, got {type(value).__name__}")
+            yield number, value

@@ -8,7 +8,6 @@ field; writing flushes after every record so an error later never loses earlier 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Literal, TypeVar
@@ -16,6 +15,7 @@ from typing import IO, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hrmsearch.errors import HrmError
+from hrmsearch.jsonl import read_jsonl
 from hrmsearch.scoring.windows import Window
 
 SampleKind = Literal["fine", "coarse", "outcome"]
@@ -38,24 +38,6 @@ class RewardSample(BaseModel):
 
     def window(self) -> Window:
         return Window(question=self.question, previous=tuple(self.previous), current=self.current, kind=self.kind)
-
-
-def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict]]:
-    """``(line number, object)`` for each non-blank line; bad JSON raises naming file and line."""
-    path = Path(path)
-    if not path.is_file():
-        raise HrmError(f"{path}: no such file")
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise HrmError(f"{path}:{number}: bad JSON: {error.msg} (column {error.colno})") from None
-            if not isinstance(value, dict):
-                raise HrmError(f"{path}:{number}: expected a JSON object, got {type(value).__name__}")
-            yield number, value
 
 
 def parse_record(model: type[RecordT], value: dict, path: str | Path, number: int) -> RecordT:

@@ -85,7 +85,7 @@ GOOD_MATH = json.dumps({"problem": "1+1?", "answer": "2", "unique_id": "a"})
 @pytest.mark.parametrize(
     "name, lines, expected",
     [
-        ("math500", [GOOD_MATH, "{not json"], r"bad\.jsonl:2: invalid JSON"),
+        ("math500", [GOOD_MATH, "{not json"], r"bad\.jsonl:2: bad JSON"),
         ("math500", [GOOD_MATH, "", json.dumps({"problem": "1+1?"})], r"bad\.jsonl:3: field 'answer': Field required"),
         ("math500", [json.dumps({"problem": "  ", "answer": "2"})], r"bad\.jsonl:1: field 'problem': is empty"),
         ("gsm8k", [json.dumps({"question": "How many?", "answer": "It is 4."})], r"bad\.jsonl:1: field 'answer': no final"),
@@ -102,7 +102,7 @@ def test_malformed_lines_name_file_line_and_field(tmp_path, name, lines, expecte
 def test_bad_names_and_missing_files_are_one_line_errors(tmp_path):
     with pytest.raises(HrmError, match="unknown dataset 'mmlu'"):
         load_dataset("mmlu")
-    with pytest.raises(HrmError, match="no such data file"):
+    with pytest.raises(HrmError, match="no such file"):
         load_dataset("math500", tmp_path / "absent.jsonl")
     with pytest.raises(HrmError, match="unknown record format"):
         load_dataset(str(_write(tmp_path, "odd.jsonl", [json.dumps({"text": "hi"})])))
