@@ -53,6 +53,12 @@ class VLLMPolicy:
     def max_context(self) -> int:
         return int(self.llm.llm_engine.model_config.max_model_len)
 
+    def close(self) -> None:
+        """Stop vLLM's engine-core process now (leaving it to interpreter exit can hang on CPU)."""
+        core = getattr(getattr(self.llm, "llm_engine", None), "engine_core", None)
+        if core is not None and hasattr(core, "shutdown"):
+            core.shutdown()
+
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer.encode(text))
 

