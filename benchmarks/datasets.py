@@ -186,7 +186,7 @@ def load_hub(name: str) -> Iterator[Problem]:
         import datasets as hf_datasets
     except ImportError:
         raise HrmError(
-            f"dataset {name!r} needs a JSONL path (or `pip install datasets` for the hub copy)"
+            f"dataset {name!r} needs a JSONL path (or `pip install 'hrmsearch[hub]'` for the hub copy)"
         ) from None
     repo, config, split = HUB_SOURCES[name]
     try:
