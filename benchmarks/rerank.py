@@ -19,7 +19,7 @@ from typing import Any
 
 from hrmsearch import arith
 from hrmsearch.api import get_policy, get_scorer
-from hrmsearch.commands.eval_policy import is_correct
+from hrmsearch.benchmarks.grading import grade
 from hrmsearch.config import RewardConfig, SearchConfig
 from hrmsearch.records import Problem, Solution, Trajectory
 from hrmsearch.search.context import SearchContext
@@ -43,6 +43,10 @@ def rescore(pool: list[Solution], problems: list[Problem], policy: Any, scorer: 
         return ctx.solution(None, candidates=scored)
 
     return Scheduler(policy, scorer).run(problems, "rerank", make)
+
+
+def is_correct(answer: str | None, gold: str | None) -> bool:
+    return gold is not None and grade(answer, gold, "numeric")
 
 
 def accuracy(solutions: list[Solution], problems: list[Problem], pick, k: int) -> float:

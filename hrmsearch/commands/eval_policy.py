@@ -21,12 +21,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def is_correct(answer: str | None, gold: str | None) -> bool:
-    if answer is None or gold is None:
-        return False
-    try:
-        return float(answer.replace(",", "")) == float(gold)
-    except ValueError:
-        return answer.strip() == gold.strip()
+    """Exact numeric comparison (the `numeric` grader), as for every `arith` answer."""
+    from hrmsearch.benchmarks.grading import grade
+
+    return gold is not None and grade(answer, gold, "numeric")
 
 
 def run(args: argparse.Namespace) -> int:
