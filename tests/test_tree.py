@@ -14,15 +14,30 @@ unit32 = st.floats(0.0, 1.0, width=32)
 
 @st.composite
 def random_trees(draw) -> tuple[Tree, RefTree]:
-    """The same random tree, with the same random backups, as a numba Tree and a RefTree."""
+    """The same random tree, with the same random backups, as a numba Tree and a RefTree.
+
+    Half of them grow as a search grows them, each childless node expanded by one
+    sibling group (children with consecutive ids, scanned as a range); the others
+    take a random parent per node (children interleaved, followed through the list).
+    """
     size = draw(st.integers(1, 40))
     tree, ref = Tree(capacity=2), RefTree()
-    for node in range(1, size):
-        parent = draw(st.integers(0, node - 1))
+
+    def add(parent: int) -> None:
+        node = tree.size
         prior, reward, terminal = draw(unit32), draw(unit32), draw(st.booleans())
         assert tree.add_node(parent, f"step {node}", prior, reward, terminal) == node
         ref.add_node(parent, prior, reward, terminal)
         tree.correct[node] = ref.nodes[node].correct = draw(st.sampled_from([-1, 0, 1]))
+
+    if draw(st.booleans()):
+        while tree.size < size:
+            parent = draw(st.sampled_from([node for node in range(tree.size) if not tree.n_children[node]]))
+            for _ in range(min(draw(st.integers(1, 6)), size - tree.size)):
+                add(parent)
+    else:
+        for node in range(1, size):
+            add(draw(st.integers(0, node - 1)))
     for node, value in draw(st.lists(st.tuples(st.integers(0, size - 1), st.floats(-1.0, 1.0)), max_size=30)):
         tree.backup(node, value)
         ref.backup(node, value)
@@ -86,8 +101,27 @@ def test_growth_by_doubling_keeps_nodes_and_links():
         tree.add_node(node // 3, f"s{node}", prior=0.5, reward=node / 10)
     assert tree.size == 9 and tree.capacity == 16
     assert tree.children(0) == [1, 2] and tree.children(2) == [6, 7, 8]
+    assert tree.n_children[:4].tolist() == [2, 3, 3, 0]
     assert tree.steps(8) == ["s2", "s8"] and tree.depth[8] == 2
     assert tree.reward[5] == np.float32(0.5) and tree.parent[tree.size] == NO_NODE
+
+
+def test_sibling_groups_are_id_ranges_and_interleaved_children_stay_linked():
+    tree = Tree()
+    a, b = tree.add_node(0, "a"), tree.add_node(0, "b")
+    group = [tree.add_node(a, f"a{i}") for i in range(3)]  # one sibling group: ids 3..5
+    late = [tree.add_node(b, "b0"), tree.add_node(a, "a3")]  # a's children now interleave with b's
+    assert tree.children(a) == [*group, late[1]] and tree.children(b) == [late[0]]
+    assert tree.last_child[a] - tree.first_child[a] + 1 != tree.n_children[a] == 4
+    for node in (a, *group):
+        tree.backup(node, 0.25)
+    ref = RefTree()
+    for parent in (0, 0, a, a, a, b, a):
+        ref.add_node(parent)
+    for node in (a, *group):
+        ref.backup(node, 0.25)
+    assert tree.select_leaves(6).tolist() == ref.select_leaves(6)
+    assert_same_statistics(tree, ref)
 
 
 def test_numeric_bytes_per_node_fit_the_budget():

@@ -3,7 +3,8 @@
     python -m hrmsearch.benchmarks.perf tree [--branching 6 --depth 6 --rounds 1000 --batch 16]
 
 Builds one full tree (6^0 + ... + 6^6 = 55,987 nodes by default) as a numba
-``Tree`` and as a ``RefTree``, then runs the same rounds on both: select
+``Tree`` and as a ``RefTree``, breadth-first, so each node's children are
+appended as one sibling group as the MCTS strategy appends them, then runs the same rounds on both: select
 ``batch`` leaves under virtual loss (PUCT), back up each leaf's reward, release
 the virtual loss. Both start from zero statistics, so they must end with equal
 visit counts (checked). Timings are the best of ``repeats`` runs each, after JIT
@@ -66,12 +67,13 @@ def build_trees(parents: list[int], seed: int) -> tuple[Tree, RefTree]:
 
 @numba.njit  # not cached: a cached caller would keep stale copies of edited kernels
 def numba_rounds(
-    parent, first_child, next_sibling, visits, value_sum, prior, reward, virtual_loss, rounds, batch
-):
+    parent, first_child, last_child, next_sibling, n_children, visits, value_sum, prior, reward, virtual_loss,
+    rounds, batch,
+):  # fmt: skip
     """``rounds`` of select ``batch`` leaves -> back up their rewards -> release, all inside numba."""
     for _ in range(rounds):
         leaves = kernels.select_leaves(
-            parent, first_child, next_sibling, visits, value_sum, prior, virtual_loss,
+            parent, first_child, last_child, next_sibling, n_children, visits, value_sum, prior, virtual_loss,
             0, batch, TRIES_PER_LEAF * batch, C_PUCT, PUCT, VIRTUAL_LOSS, FPU,
         )  # fmt: skip
         for leaf in leaves:
@@ -81,8 +83,8 @@ def numba_rounds(
 
 def run_numba(tree: Tree, rounds: int, batch: int) -> None:
     numba_rounds(
-        tree.parent, tree.first_child, tree.next_sibling, tree.visits, tree.value_sum,
-        tree.prior, tree.reward, tree.virtual_loss, rounds, batch,
+        tree.parent, tree.first_child, tree.last_child, tree.next_sibling, tree.n_children,
+        tree.visits, tree.value_sum, tree.prior, tree.reward, tree.virtual_loss, rounds, batch,
     )  # fmt: skip
 
 
