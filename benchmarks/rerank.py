@@ -15,54 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
 
 from hrmsearch import arith
 from hrmsearch.api import get_policy, get_scorer
-from hrmsearch.benchmarks.grading import grade
-from hrmsearch.config import RewardConfig, SearchConfig
-from hrmsearch.records import Problem, Solution, Trajectory
-from hrmsearch.search.context import SearchContext
-from hrmsearch.search.run import run_strategy, strategy_config
-from hrmsearch.search.scheduler import Scheduler
+from hrmsearch.benchmarks.candidates import accuracy, candidate_pool, pass_hits, powers_of_two, rescore, share
+from hrmsearch.config import RewardConfig
 from hrmsearch.search.voting import argmax, majority, weighted_majority
-
-
-def candidate_pool(problems: list[Problem], policy: Any, n: int, seed: int, temperature: float) -> list[Solution]:
-    config = strategy_config("self_consistency", n=n, seed=seed, temperature=temperature)
-    return run_strategy(problems, config, policy, progress=True)
-
-
-def rescore(pool: list[Solution], problems: list[Problem], policy: Any, scorer: Any, reward: RewardConfig):
-    """Every candidate of ``pool`` with its trajectory score under ``scorer`` and ``reward``."""
-    by_id = {solution.problem_id: solution for solution in pool}
-
-    def make(problem: Problem):
-        ctx = SearchContext(problem, policy.prompts, SearchConfig(strategy="rerank"), reward)
-        scored = yield from ctx.score_trajectories(by_id[problem.id].candidates)
-        return ctx.solution(None, candidates=scored)
-
-    return Scheduler(policy, scorer).run(problems, "rerank", make)
-
-
-def is_correct(answer: str | None, gold: str | None) -> bool:
-    return gold is not None and grade(answer, gold, "numeric")
-
-
-def accuracy(solutions: list[Solution], problems: list[Problem], pick, k: int) -> float:
-    hits = [
-        (chosen := pick(solution.candidates[:k])) is not None and is_correct(chosen.answer, problem.answer)
-        for solution, problem in zip(solutions, problems)
-    ]
-    return round(sum(hits) / len(hits), 4)
-
-
-def powers_of_two(n: int) -> list[int]:
-    return [2**i for i in range(n.bit_length()) if 2**i <= n]
-
-
-def pick_majority(candidates: list[Trajectory]) -> Trajectory | None:
-    return majority(candidates)
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -80,14 +38,13 @@ def main(argv: list[str] | None = None) -> dict:
     policy = get_policy(None, args.backend, args.seed)
     pool = candidate_pool(problems, policy, args.n, args.seed, args.temperature)
     ks = powers_of_two(args.n)
-    rows = {"majority": {k: accuracy(pool, problems, pick_majority, k) for k in ks}}
-    rows["pass"] = {k: round(sum(any(is_correct(c.answer, p.answer) for c in s.candidates[:k])
-                                 for s, p in zip(pool, problems)) / len(problems), 4) for k in ks}
+    rows = {"majority": {k: accuracy(pool, problems, majority, k) for k in ks}}
+    rows["pass"] = {k: share(pass_hits(pool, problems, k)) for k in ks}
     for name in args.rewards.split(","):
         outcome = name == "orm"
         for rule in ["fine"] if outcome else args.combine.split(","):
             reward = RewardConfig(model=name, outcome=outcome, combine=rule, aggregate=args.aggregate)
-            scored = rescore(pool, problems, policy, get_scorer(name, reward), reward)
+            scored = rescore(pool, problems, policy.prompts, get_scorer(name, reward), reward)
             label = name if outcome else f"{name} ({rule})"
             rows[f"{label} argmax"] = {k: accuracy(scored, problems, argmax, k) for k in ks}
             rows[f"{label} weighted"] = {k: accuracy(scored, problems, weighted_majority, k) for k in ks}
