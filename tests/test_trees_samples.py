@@ -46,6 +46,15 @@ def test_prm_and_hrm_sample_counts():
     assert all(fine_by_source[s.source] == s.label for s in coarse)  # same label as its fine sample
 
 
+def test_select_all_takes_every_labelled_node_once():
+    tree = balanced_tree()
+    prm = problem_samples(tree, "prm", seed=0, select="all")
+    hrm = problem_samples(tree, "hrm", seed=0, select="all")
+    # 133 non-root nodes, each its own window (steps are named after the node): 133 fine samples
+    assert len(prm) == 133 and sorted(int(s.source.split("/")[-1]) for s in prm) == list(range(1, 134))
+    assert len(hrm) == 133 + 30  # + the coarse window of every depth-2 node
+
+
 def test_hnc_paths_keep_descendant_windows_and_union_dedupes():
     parents = [None, 0, 0, 1, 1, 1, 1, 3, 3]  # node 1 has 4 children; node 3 has 2
     tree = build_tree(parents, {4, 7})

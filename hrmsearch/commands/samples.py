@@ -22,6 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", required=True, help="train samples JSONL")
     parser.add_argument("--test-fraction", type=float, default=0.2, help="share of problems held out")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--select", default="balanced", choices=["balanced", "all"],
+                        help="nodes per tree: the paper's balanced draw, or every labelled node")
 
 
 def held_out_path(out: str) -> Path:
@@ -49,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         raise HrmError(f"--test-fraction must be in [0, 1), got {args.test_fraction}")
     trees = list(read_records(args.trees))
     hnc_trees = {tree.problem_id: tree for tree in read_records(args.hnc)} if args.hnc else None
-    splits = build_samples(trees, args.kind, args.seed, hnc_trees, args.test_fraction)
+    splits = build_samples(trees, args.kind, args.seed, hnc_trees, args.test_fraction, args.select)
     outputs = write_splits(splits, args.out)
     counts = {name: len(samples) for name, samples in splits.items()}
     print(json.dumps({"trees": len(trees), "kind": args.kind, "hnc": bool(args.hnc), "samples": counts, "out": outputs}))

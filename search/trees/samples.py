@@ -14,6 +14,9 @@ coarse windows. Problems are split train/test by a seeded shuffle.
 ``orm`` samples are the outcome windows (question, whole solution) of every
 terminal node that stated an answer, labelled 1 when it is correct.
 
+``select="all"`` (``--select all``) skips the draw and takes every labelled
+node: more data than the paper's rule for a small tree budget.
+
 Samples are the scoring room's ``RewardSample`` records; ``source`` reads
 ``PROBLEM_ID/tree|hnc/NODE_ID``.
 """
@@ -30,6 +33,7 @@ from hrmsearch.scoring.windows import Window, coarse_window, fine_window, outcom
 from hrmsearch.search.trees.records import Tree
 
 SampleKind = Literal["prm", "hrm", "orm"]
+Selection = Literal["balanced", "all"]
 
 
 def step_paths(tree: Tree, delimiter: str = "\n\n") -> list[list[str]]:
@@ -57,6 +61,11 @@ def _pieces(tree: Tree, node_id: int, delimiter: str) -> list[str]:
     return [first, node.step[len(first) + len(delimiter) :]]
 
 
+def labelled_nodes(tree: Tree) -> list[int]:
+    """Every non-root node with a label and a non-empty step (``--select all``)."""
+    return [node.id for node in tree.nodes[1:] if node.label is not None and node.step]
+
+
 def select_nodes(tree: Tree, rng: random.Random) -> list[int]:
     """Node ids drawn balanced per depth and label (the paper's rule)."""
     groups: dict[int, dict[float, list[int]]] = defaultdict(lambda: defaultdict(list))
@@ -76,13 +85,15 @@ def select_nodes(tree: Tree, rng: random.Random) -> list[int]:
 
 
 def tree_samples(
-    tree: Tree, seed: int, coarse: bool, source: str = "tree", delimiter: str = "\n\n"
+    tree: Tree, seed: int, coarse: bool, source: str = "tree", delimiter: str = "\n\n",
+    select: Selection = "balanced",
 ) -> list[RewardSample]:
-    """The balanced samples of one tree: fine windows, plus coarse ones when ``coarse``."""
+    """The samples of one tree (balanced, or every labelled node): fine windows, plus coarse when ``coarse``."""
     rng = random.Random(f"samples/{seed}/{tree.problem_id}/{source}")
     paths = step_paths(tree, delimiter)
     samples = []
-    for node_id in select_nodes(tree, rng):
+    node_ids = select_nodes(tree, rng) if select == "balanced" else labelled_nodes(tree)
+    for node_id in node_ids:
         steps = paths[node_id]
         windows = [fine_window(tree.question, steps, len(steps) - 1)]
         if coarse and len(steps) >= 2:
@@ -100,15 +111,16 @@ def to_sample(window: Window, label: float, source: str, step: int) -> RewardSam
 
 
 def problem_samples(
-    tree: Tree, kind: SampleKind, seed: int, hnc_tree: Tree | None = None, test: bool = False
+    tree: Tree, kind: SampleKind, seed: int, hnc_tree: Tree | None = None, test: bool = False,
+    select: Selection = "balanced",
 ) -> list[RewardSample]:
     """One problem's samples: the tree's, united with its HNC tree's, without duplicates."""
     if kind == "orm":
         return dedupe(outcome_samples(tree))
     coarse = kind == "hrm"
-    samples = tree_samples(tree, seed, coarse, "tree")
+    samples = tree_samples(tree, seed, coarse, "tree", select=select)
     if hnc_tree is not None:
-        samples += tree_samples(hnc_tree, seed, coarse and not test, "hnc")
+        samples += tree_samples(hnc_tree, seed, coarse and not test, "hnc", select=select)
     return dedupe(samples)
 
 
@@ -148,6 +160,7 @@ def build_samples(
     seed: int = 0,
     hnc_trees: dict[str, Tree] | None = None,
     test_fraction: float = 0.2,
+    select: Selection = "balanced",
 ) -> dict[str, list[RewardSample]]:
     """Samples of every tree, split by problem: ``{"train": [...], "test": [...]}``."""
     held_out = held_out_ids([t.problem_id for t in trees], test_fraction, seed)
@@ -155,5 +168,5 @@ def build_samples(
     for tree in trees:
         test = tree.problem_id in held_out
         hnc_tree = (hnc_trees or {}).get(tree.problem_id)
-        splits["test" if test else "train"].extend(problem_samples(tree, kind, seed, hnc_tree, test))
+        splits["test" if test else "train"].extend(problem_samples(tree, kind, seed, hnc_tree, test, select))
     return splits
