@@ -2,8 +2,9 @@
 
 ``model`` may be None (the shipped default: ``orm`` for outcome configs, else
 ``hrm_hnc``, the HRM trained with HNC), a shipped name (``prm``, ``hrm``, ``hrm_hnc``, ``orm``: folders under
-``hrmsearch/assets``), a local Hugging Face sequence-classification folder, or a
-Hub id. Every failure is a one-line :class:`~hrmsearch.errors.HrmError`.
+``hrmsearch/assets``), a local Hugging Face sequence-classification folder, a
+step-likelihood folder (a causal LM with ``reward_head.json``, scored with
+transformers on either backend setting), or a Hub id. Every failure is a one-line :class:`~hrmsearch.errors.HrmError`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from hrmsearch.engine.loader import resolve_model_path
 from hrmsearch.engine.vllm_policy import vllm_available
 from hrmsearch.errors import HrmError, one_line
 from hrmsearch.scoring.base import Scorer
+from hrmsearch.scoring.likelihood import is_likelihood_folder
 
 SHIPPED_NAMES = ("prm", "hrm", "hrm_hnc", "orm")
 
@@ -45,6 +47,8 @@ def check_classifier_folder(path: str) -> None:
     if not config_file.exists():
         return  # a Hub id: transformers checks it
     architectures = json.loads(config_file.read_text()).get("architectures") or []
+    if is_likelihood_folder(path):
+        return
     if not any(arch.endswith("ForSequenceClassification") for arch in architectures):
         raise HrmError(
             f"model path {path!r} is not a sequence-classification checkpoint "
@@ -67,6 +71,11 @@ def load_scorer(config: RewardConfig | None = None) -> Scorer:
 
 
 def _construct(path: str, config: RewardConfig) -> Scorer:
+    if is_likelihood_folder(path):
+        from hrmsearch.scoring.lm_scorer import LikelihoodScorer
+
+        return LikelihoodScorer(path, device=config.device, dtype=config.dtype, batch_tokens=config.batch_tokens,
+                                max_length=config.max_length)
     if config.backend == "vllm":
         from hrmsearch.scoring.vllm_scorer import VLLMScorer
 

@@ -7,11 +7,20 @@
   scorer applies a sigmoid (head rule in :mod:`hrmsearch.scoring.cached`).
 - Train/eval split by question with a seed; length-bucketed batches under a token
   budget with dynamic padding; eval loss logged to ``OUT/train_log.jsonl``.
+- ``--pairwise W`` (beyond the paper) adds W x a within-question ranking loss
+  (Bradley-Terry on the score logits of every pair of samples of one question with
+  different labels) and batches whole questions together. Across questions a
+  label mostly says how hard the problem is (short problems are easy); only
+  within a question does it say which solution is better, which is what search
+  and reranking ask of the model.
 - The best checkpoint by eval loss is saved in ``OUT`` itself (model + tokenizer,
   loadable by ``load_scorer``); the last checkpoint (model, optimizer, position)
   in ``OUT/last``, from which a rerun with the same ``--out`` resumes.
 - ``base``: a causal-LM (or classifier) folder whose weights initialise the model,
   or ``tiny``: a fresh tiny Llama with the shipped policy's tokenizer.
+- ``--head likelihood`` trains the step-likelihood kind (:mod:`hrmsearch.scoring.likelihood`)
+  instead of a sequence classifier: the causal LM and its two-feature head, BCE on
+  the (soft or binary) labels, the head at ``HEAD_LR_SCALE`` x the learning rate.
 """
 
 from __future__ import annotations
@@ -27,7 +36,12 @@ import torch
 import torch.nn.functional as F
 from pydantic import BaseModel, Field
 from tqdm import tqdm
-from transformers import AutoModelForSequenceClassification, AutoTokenizer, LlamaForSequenceClassification
+from transformers import (
+    AutoModelForSequenceClassification,
+    AutoTokenizer,
+    LlamaForCausalLM,
+    LlamaForSequenceClassification,
+)
 
 from hrmsearch.assets import default_policy_path
 from hrmsearch.engine.hf_policy import pick_device
@@ -35,12 +49,21 @@ from hrmsearch.engine.tiny.train_policy import learning_rate, tiny_llama_config
 from hrmsearch.errors import HrmError
 from hrmsearch.scoring.cached import length_buckets
 from hrmsearch.scoring.hf_scorer import pad_right
+from hrmsearch.scoring.likelihood import (
+    EncodedWindow,
+    StepLikelihoodModel,
+    base_likelihood_model,
+    encode_likelihood_window,
+    is_likelihood_folder,
+    load_likelihood_model,
+)
 from hrmsearch.scoring.prompt import encode_window, window_prompt
 from hrmsearch.scoring.samples import RewardSample, read_samples
 
 KIND_WINDOWS = {"prm": ("fine",), "hrm": ("fine", "coarse"), "orm": ("outcome",)}
 LAST_DIR = "last"
 LOG_FILE = "train_log.jsonl"
+HEAD_LR_SCALE = 30.0
 
 
 class TrainOptions(BaseModel):
@@ -58,6 +81,10 @@ class TrainOptions(BaseModel):
     max_length: int = Field(512, ge=16)
     eval_fraction: float = Field(0.1, gt=0.0, lt=1.0)
     eval_every: int | None = Field(None, ge=1, description="steps between evals; None = once per epoch")
+    pairwise: float = Field(0.0, ge=0.0, description="weight of the within-question ranking loss")
+    head: Literal["classifier", "likelihood"] = "classifier"
+    pair_scope: Literal["question", "siblings"] = Field(
+        "question", description="ranking pairs: any two samples of a question, or only windows with the same context")
     device: str = "auto"
     progress: bool = True
 
@@ -76,7 +103,7 @@ class TrainState(BaseModel):
 class TrainReport(BaseModel):
     out: str
     kind: str
-    head: Literal["2-label", "1-output"]
+    head: Literal["2-label", "1-output", "likelihood"]
     train_samples: int
     eval_samples: int
     steps: int
@@ -89,7 +116,9 @@ class Encoded(BaseModel):
     """Token ids and labels of one split."""
 
     ids: list[list[int]]
+    starts: list[int] = Field(default_factory=list, description="likelihood kind: where the current text starts")
     labels: list[float]
+    groups: list[int] = Field(default_factory=list, description="question index of each sample")
 
 
 def select_samples(samples: list[RewardSample], kind: str, path: Path) -> list[RewardSample]:
@@ -119,10 +148,22 @@ def split_by_question(
     return train, held_out
 
 
-def encode_samples(samples: list[RewardSample], tokenizer, max_length: int) -> Encoded:
+def encode_samples(
+    samples: list[RewardSample], tokenizer, max_length: int, likelihood: bool = False, siblings: bool = False
+) -> Encoded:
+    """Token ids, labels and ranking groups (per question, or per (question, previous steps) for siblings)."""
+    group_index: dict[tuple, int] = {}
+    if likelihood:
+        encoded = [encode_likelihood_window(s.window(), tokenizer, max_length) for s in samples]
+        ids, starts = [e.ids for e in encoded], [e.start for e in encoded]
+    else:
+        ids, starts = [encode_window(s.window(), tokenizer, max_length) for s in samples], []
     return Encoded(
-        ids=[encode_window(s.window(), tokenizer, max_length) for s in samples],
+        ids=ids,
+        starts=starts,
         labels=[s.label for s in samples],
+        groups=[group_index.setdefault((s.question, tuple(s.previous)) if siblings else (s.question,),
+                                       len(group_index)) for s in samples],
     )
 
 
@@ -134,6 +175,18 @@ def tiny_tokenizer(samples: list[RewardSample]):
     from hrmsearch.engine.tiny.tokenizer import build_tokenizer
 
     return build_tokenizer(window_prompt(s.window()) for s in samples)
+
+
+def build_likelihood_model(base: str, samples: list[RewardSample]):
+    """``(tokenizer, StepLikelihoodModel)`` on the causal LM in ``base``, or on a fresh tiny Llama."""
+    if base == "tiny":
+        tokenizer = tiny_tokenizer(samples)
+        config = tiny_llama_config(len(tokenizer), tokenizer.pad_token_id, tokenizer.bos_token_id,
+                                   tokenizer.eos_token_id)
+        return tokenizer, StepLikelihoodModel(LlamaForCausalLM(config))
+    if not (Path(base) / "config.json").exists():
+        raise HrmError(f"--base {base!r}: not a Hugging Face model folder (no config.json) and not 'tiny'")
+    return AutoTokenizer.from_pretrained(base), base_likelihood_model(base)
 
 
 def build_model(base: str, samples: list[RewardSample], binary: bool):
@@ -155,6 +208,14 @@ def build_model(base: str, samples: list[RewardSample], binary: bool):
     return tokenizer, model
 
 
+def param_groups(model) -> list[dict]:
+    """One group, or for the likelihood kind the LM and the (faster-learning) head apart."""
+    if isinstance(model, StepLikelihoodModel):
+        return [{"params": list(model.lm.parameters()), "lr_scale": 1.0},
+                {"params": list(model.head.parameters()), "lr_scale": HEAD_LR_SCALE, "weight_decay": 0.0}]
+    return [{"params": list(model.parameters()), "lr_scale": 1.0}]
+
+
 def prepare_tokenizer(tokenizer, model) -> None:
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
@@ -162,32 +223,93 @@ def prepare_tokenizer(tokenizer, model) -> None:
     model.config.pad_token_id = tokenizer.pad_token_id
 
 
-def batch_loss(model, rows: list[list[int]], labels: list[float], pad_id: int, device: str) -> torch.Tensor:
-    """Mean loss of one batch: CE for a 2-label head, BCE-with-logits on soft targets for 1 output."""
+def batch_loss(
+    model, rows: list[list[int]], labels: list[float], pad_id: int, device: str,
+    groups: list[int] | None = None, pairwise: float = 0.0, starts: list[int] | None = None,
+) -> torch.Tensor:
+    """Mean loss of one batch: CE for a 2-label head, BCE-with-logits on soft targets for 1 output
+    or the likelihood kind, plus ``pairwise`` x the within-question ranking loss when ``groups`` are given."""
+    targets = torch.tensor(labels, dtype=torch.float32, device=device)
+    if isinstance(model, StepLikelihoodModel):
+        windows = [EncodedWindow(ids=ids, start=start) for ids, start in zip(rows, starts, strict=True)]
+        margin = model.logits(windows, pad_id, device)
+        loss = F.binary_cross_entropy_with_logits(margin, targets)
+    else:
+        loss, margin = classifier_loss(model, rows, targets, pad_id, device)
+    if pairwise and groups is not None:
+        loss = loss + pairwise * ranking_loss(margin, targets, torch.tensor(groups, device=device))
+    return loss
+
+
+def classifier_loss(model, rows: list[list[int]], targets: torch.Tensor, pad_id: int, device: str):
+    """``(loss, margin)`` of a sequence classifier: CE for 2 labels, BCE on soft targets for 1 output."""
     input_ids, attention_mask = pad_right(rows, pad_id)
     logits = model(input_ids=input_ids.to(device), attention_mask=attention_mask.to(device)).logits.float()
-    targets = torch.tensor(labels, dtype=torch.float32, device=device)
     if model.config.num_labels == 2:
-        return F.cross_entropy(logits, targets.long())
-    return F.binary_cross_entropy_with_logits(logits[:, 0], targets)
+        return F.cross_entropy(logits, targets.long()), logits[:, 1] - logits[:, 0]
+    return F.binary_cross_entropy_with_logits(logits[:, 0], targets), logits[:, 0]
+
+
+def ranking_loss(margin: torch.Tensor, targets: torch.Tensor, groups: torch.Tensor) -> torch.Tensor:
+    """Bradley-Terry loss over pairs (i, j) of one question with label_i > label_j: softplus(z_j - z_i)."""
+    better = (targets[:, None] > targets[None, :]) & (groups[:, None] == groups[None, :])
+    if not bool(better.any()):
+        return margin.sum() * 0.0
+    return F.softplus(margin[None, :] - margin[:, None])[better].mean()
 
 
 @torch.no_grad()
-def eval_loss(model, data: Encoded, batch_tokens: int, pad_id: int, device: str) -> float:
-    """Mean per-sample loss over the eval split."""
+def eval_loss(model, data: Encoded, batch_tokens: int, pad_id: int, device: str, pairwise: float = 0.0) -> float:
+    """Mean per-sample loss over the eval split (with the ranking term, over whole questions, when ``pairwise``)."""
     model.eval()
     total = 0.0
-    for batch in length_buckets([len(ids) for ids in data.ids], batch_tokens):
-        loss = batch_loss(model, [data.ids[i] for i in batch], [data.labels[i] for i in batch], pad_id, device)
+    if pairwise:
+        batches = question_batches(data, batch_tokens, random.Random(0))
+    else:
+        batches = list(length_buckets([len(ids) for ids in data.ids], batch_tokens))
+    for batch in batches:
+        loss = batch_loss(model, [data.ids[i] for i in batch], [data.labels[i] for i in batch], pad_id, device,
+                          [data.groups[i] for i in batch], pairwise, batch_starts(data, batch))
         total += loss.item() * len(batch)
     model.train()
     return total / len(data.ids)
 
 
-def epoch_batches(data: Encoded, batch_tokens: int, seed: int, epoch: int) -> list[list[int]]:
-    """Length buckets in a seeded order that depends only on (seed, epoch), so a resume replays it."""
-    batches = list(length_buckets([len(ids) for ids in data.ids], batch_tokens))
-    random.Random(seed * 1_000_003 + epoch).shuffle(batches)
+def batch_starts(data: Encoded, batch: list[int]) -> list[int] | None:
+    return [data.starts[i] for i in batch] if data.starts else None
+
+
+def epoch_batches(data: Encoded, batch_tokens: int, seed: int, epoch: int, by_question: bool = False) -> list[list[int]]:
+    """Length buckets (or whole-question batches) in a seeded order that depends only on (seed, epoch),
+    so a resume replays it."""
+    rng = random.Random(seed * 1_000_003 + epoch)
+    if by_question:
+        batches = question_batches(data, batch_tokens, rng)
+    else:
+        batches = list(length_buckets([len(ids) for ids in data.ids], batch_tokens))
+    rng.shuffle(batches)
+    return batches
+
+
+def question_batches(data: Encoded, batch_tokens: int, rng: random.Random) -> list[list[int]]:
+    """Questions in a seeded order packed whole into batches under ``batch_tokens`` (padded size);
+    a question too big for one batch is cut into chunks."""
+    by_question: dict[int, list[int]] = {}
+    for index, group in enumerate(data.groups):
+        by_question.setdefault(group, []).append(index)
+    order = list(by_question.values())
+    rng.shuffle(order)
+    batches, batch, longest = [], [], 0
+    for indices in order:
+        for index in indices:
+            longest_after = max(longest, len(data.ids[index]))
+            if batch and (len(batch) + 1) * longest_after > batch_tokens:
+                batches.append(batch)
+                batch, longest_after = [], len(data.ids[index])
+            batch.append(index)
+            longest = longest_after
+    if batch:
+        batches.append(batch)
     return batches
 
 
@@ -209,7 +331,10 @@ def load_last(out: Path, device: str):
     if not (last / "state.json").exists():
         return None
     tokenizer = AutoTokenizer.from_pretrained(last)
-    model = AutoModelForSequenceClassification.from_pretrained(last, dtype=torch.float32)
+    if is_likelihood_folder(last):
+        model = load_likelihood_model(last)
+    else:
+        model = AutoModelForSequenceClassification.from_pretrained(last, dtype=torch.float32)
     optimizer_state = torch.load(last / "optimizer.pt", map_location=device)
     return tokenizer, model, optimizer_state, TrainState.model_validate_json((last / "state.json").read_text())
 
@@ -225,24 +350,27 @@ def train(options: TrainOptions) -> TrainReport:
     device = pick_device(options.device)
     samples = select_samples(read_samples(options.data), options.kind, options.data)
     binary = labels_are_binary(samples)
+    likelihood = options.head == "likelihood"
     train_samples, eval_samples = split_by_question(samples, options.seed, options.eval_fraction)
     options.out.mkdir(parents=True, exist_ok=True)
     resumed = load_last(options.out, device)
     if resumed:
         tokenizer, model, optimizer_state, state = resumed
     else:
-        (tokenizer, model), optimizer_state, state = build_model(options.base, samples, binary), None, TrainState()
+        built = build_likelihood_model(options.base, samples) if likelihood else build_model(options.base, samples, binary)
+        (tokenizer, model), optimizer_state, state = built, None, TrainState()
     prepare_tokenizer(tokenizer, model)
     model.to(device).train()
-    train_data = encode_samples(train_samples, tokenizer, options.max_length)
-    eval_data = encode_samples(eval_samples, tokenizer, options.max_length)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=options.lr, weight_decay=0.01)
+    siblings = options.pair_scope == "siblings"
+    train_data = encode_samples(train_samples, tokenizer, options.max_length, likelihood, siblings)
+    eval_data = encode_samples(eval_samples, tokenizer, options.max_length, likelihood, siblings)
+    optimizer = torch.optim.AdamW(param_groups(model), lr=options.lr, weight_decay=0.01)
     if optimizer_state:
         optimizer.load_state_dict(optimizer_state)
     run = _Run(options, model, tokenizer, optimizer, state, train_data, eval_data, device)
     stopped = run.loop()
     return TrainReport(
-        out=str(options.out), kind=options.kind, head="2-label" if binary else "1-output",
+        out=str(options.out), kind=options.kind, head="likelihood" if likelihood else "2-label" if binary else "1-output",
         train_samples=len(train_samples), eval_samples=len(eval_samples), steps=run.state.global_step,
         initial_eval_loss=run.state.initial_eval_loss, best_eval_loss=run.state.best_eval_loss, stopped=stopped,
     )
@@ -256,7 +384,8 @@ class _Run:
         self.state, self.train_data, self.eval_data, self.device = state, train_data, eval_data, device
         self.pad_id = tokenizer.pad_token_id
         self.started = time.monotonic()
-        steps_per_epoch = len(epoch_batches(train_data, options.batch_tokens, options.seed, 0))
+        self.by_question = options.pairwise > 0
+        steps_per_epoch = len(epoch_batches(train_data, options.batch_tokens, options.seed, 0, self.by_question))
         self.total_steps = steps_per_epoch * options.epochs
 
     def loop(self) -> Literal["epochs", "max_minutes"]:
@@ -273,7 +402,8 @@ class _Run:
             bar.close()
 
     def run_epoch(self, bar: tqdm) -> str | None:
-        batches = epoch_batches(self.train_data, self.options.batch_tokens, self.options.seed, self.state.epoch)
+        batches = epoch_batches(self.train_data, self.options.batch_tokens, self.options.seed, self.state.epoch,
+                                self.by_question)
         for batch in batches[self.state.batch_in_epoch :]:
             loss = self.step(batch)
             bar.update(1)
@@ -290,11 +420,14 @@ class _Run:
         return None
 
     def step(self, batch: list[int]) -> float:
+        rate = learning_rate(self.state.global_step, self.total_steps, self.options.lr,
+                             warmup=max(1, min(100, self.total_steps // 10)))
         for group in self.optimizer.param_groups:
-            group["lr"] = learning_rate(self.state.global_step, self.total_steps, self.options.lr,
-                                        warmup=max(1, min(100, self.total_steps // 10)))
+            group["lr"] = rate * group.get("lr_scale", 1.0)
         rows = [self.train_data.ids[i] for i in batch]
-        loss = batch_loss(self.model, rows, [self.train_data.labels[i] for i in batch], self.pad_id, self.device)
+        labels, groups = [self.train_data.labels[i] for i in batch], [self.train_data.groups[i] for i in batch]
+        loss = batch_loss(self.model, rows, labels, self.pad_id, self.device, groups, self.options.pairwise,
+                          batch_starts(self.train_data, batch))
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
@@ -303,7 +436,8 @@ class _Run:
         return loss.item()
 
     def evaluate(self) -> float:
-        loss = eval_loss(self.model, self.eval_data, self.options.batch_tokens, self.pad_id, self.device)
+        loss = eval_loss(self.model, self.eval_data, self.options.batch_tokens, self.pad_id, self.device,
+                         self.options.pairwise)
         self.state.last_eval_loss = loss
         log_event(self.options.out, step=self.state.global_step, epoch=self.state.epoch, eval_loss=loss)
         return loss

@@ -25,6 +25,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--lr", type=float, default=3e-4)
+    parser.add_argument("--head", default="classifier", choices=["classifier", "likelihood"],
+                        help="sequence classifier (the paper's) or step-likelihood reward model")
+    parser.add_argument("--pair-scope", default="question", choices=["question", "siblings"],
+                        help="ranking pairs: within a question, or only between windows with the same context")
+    parser.add_argument("--pairwise", type=float, default=0.0,
+                        help="weight of a within-question ranking loss (0 = the paper's pointwise loss)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-minutes", type=float, default=None)
     parser.add_argument("--batch-tokens", type=int, default=4096)
@@ -40,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
 
     values = {name: getattr(args, name) for name in (
         "kind", "data", "base", "out", "epochs", "lr", "seed", "max_minutes", "batch_tokens", "max_length",
-        "eval_every", "device")}
+        "eval_every", "device", "pairwise", "head", "pair_scope")}
     try:
         options = TrainOptions(**values)
     except ValidationError as error:
