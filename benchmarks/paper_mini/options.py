@@ -43,6 +43,8 @@ class PaperMiniOptions(BaseModel):
     search_strategies: list[str] = Field(default_factory=lambda: ["step_greedy", "beam", "mcts"])
     search_ns: list[int] = Field(default_factory=lambda: [4, 16])
     search_rewards: list[str] = Field(default_factory=lambda: ["prm", "hrm_hnc"])
+    search_problems: int | None = Field(None, ge=1, description="search block on the first P' problems (default P)")
+    search_seeds: list[int] | None = Field(None, description="seeds of the search block (default: --seeds)")
     backend: str = "auto"
     chunk: int = Field(32, ge=1, description="problems per scheduler call (the unit of resume)")
     resamples: int = Field(2000, ge=1, description="bootstrap resamples")
@@ -53,6 +55,14 @@ class PaperMiniOptions(BaseModel):
     @property
     def pool_size(self) -> int:
         return max(self.ns)
+
+    @property
+    def search_problem_count(self) -> int:
+        return min(self.search_problems or self.problems, self.problems)
+
+    @property
+    def search_seed_list(self) -> list[int]:
+        return self.seeds if self.search_seeds is None else self.search_seeds
 
 
 class RunSettings(BaseModel):

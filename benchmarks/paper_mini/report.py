@@ -52,6 +52,8 @@ def header_lines(results: Results) -> list[str]:
         f"- command: `{options.command}`" if options.command else "- command: (called from Python)",
         f"- problems: the first {results.problems} of `arith-test` (`hrmsearch.arith.split('test')`); "
         f"seeds: {', '.join(map(str, options.seeds))}",
+        f"- search block: the first {options.search_problem_count} problems, seeds "
+        f"{', '.join(map(str, options.search_seed_list))}",
         f"- policy: {results.settings.policy} (`hrmsearch/assets/policy`), backend `{options.backend}`; "
         f"temperature {options.temperature}",
         f"- reward models: shipped {', '.join(f'`{m}`' for m in models)} (`hrmsearch/assets/NAME`); "

@@ -66,7 +66,8 @@ def run_seed(options: PaperMiniOptions, settings: RunSettings, seed: int, proble
         return {
             "pool problems": build_pool(options, settings.pool_size, seed, problems, policy, timings),
             "score records": score_pool(options, seed, problems, specs, scorer, timings),
-            "search records": run_search(options, seed, timings) if has_search(options) else 0,
+            "search records": run_search(options, seed, timings)
+            if has_search(options) and seed in options.search_seed_list else 0,
         }
     finally:
         close_models()  # the next seed starts a policy seeded with it
@@ -94,10 +95,11 @@ def collect(options: PaperMiniOptions, settings: RunSettings, problems: list[Pro
     search = {}
     if has_search(options):
         for reward in options.search_rewards:
-            records = [load_search(options.out, reward, seed) for seed in options.seeds]
+            records = [load_search(options.out, reward, seed) for seed in options.search_seed_list]
+            searched = problems[: options.search_problem_count]
             for strategy in options.search_strategies:
                 ns = [1] if strategy == "greedy" else options.search_ns
-                search[(strategy, reward)] = {n: search_cell(records, problems, strategy, n, *draws) for n in ns}
+                search[(strategy, reward)] = {n: search_cell(records, searched, strategy, n, *draws) for n in ns}
     return Results(
         options=options,
         settings=settings,
@@ -132,7 +134,7 @@ def run_paper_mini(options: PaperMiniOptions) -> dict:
     specs = reward_specs(options)
     timings = Timings(options.out / TIMINGS_FILE)
     new_work = {"pool problems": 0, "score records": 0, "search records": 0}
-    for seed in options.seeds:
+    for seed in sorted(set(options.seeds) | set(options.search_seed_list)):
         for key, count in run_seed(options, settings, seed, problems, specs, timings).items():
             new_work[key] += count
     results = collect(options, settings, problems, specs, timings)

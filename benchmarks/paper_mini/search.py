@@ -34,7 +34,7 @@ def bench_options(options: PaperMiniOptions, reward: str, seed: int) -> BenchOpt
         strategies=options.search_strategies,
         ns=options.search_ns,
         out=search_folder(options.out, reward, seed),
-        limit=options.problems,
+        limit=options.search_problem_count,
         seed=seed,
         backend=options.backend,
         reward=reward,

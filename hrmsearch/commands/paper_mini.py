@@ -45,6 +45,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--search-strategies", default="step_greedy,beam,mcts", help="'' skips the search block")
     parser.add_argument("--search-n", default="4,16", help="search budgets (what N means: hrmsearch bench --help)")
     parser.add_argument("--search-rewards", default="prm,hrm_hnc", help="reward models guiding the search")
+    parser.add_argument("--search-problems", type=int, default=None,
+                        help="search block on the first P' problems only (default: --problems)")
+    parser.add_argument("--search-seeds", default=None, help="seeds of the search block (default: --seeds)")
     parser.add_argument("--backend", default="auto", choices=["auto", "vllm", "transformers"])
     parser.add_argument("--chunk", type=int, default=32, help="problems per scheduler call (the unit of resume)")
     parser.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples")
@@ -70,10 +73,13 @@ def command_line(args: argparse.Namespace) -> str:
         ("--rewards", args.rewards), ("--hierarchical", args.hierarchical), ("--combine", args.combine),
         ("--aggregate", args.aggregate), ("--temperature", args.temperature),
         ("--search-strategies", args.search_strategies), ("--search-n", args.search_n),
-        ("--search-rewards", args.search_rewards), ("--backend", args.backend), ("--chunk", args.chunk),
+        ("--search-rewards", args.search_rewards), ("--search-problems", args.search_problems),
+        ("--search-seeds", args.search_seeds), ("--backend", args.backend), ("--chunk", args.chunk),
         ("--resamples", args.resamples), ("--bootstrap-seed", args.bootstrap_seed),
     ]
-    return "hrmsearch paper-mini " + " ".join(f"{flag} {shlex.quote(str(value))}" for flag, value in values)
+    return "hrmsearch paper-mini " + " ".join(
+        f"{flag} {shlex.quote(str(value))}" for flag, value in values if value is not None
+    )
 
 
 def paper_mini_options(args: argparse.Namespace):
@@ -89,7 +95,9 @@ def paper_mini_options(args: argparse.Namespace):
         ns=positive["--n"], rewards=_names(args.rewards), hierarchical=_names(args.hierarchical),
         combines=_names(args.combine), aggregate=args.aggregate, temperature=args.temperature,
         search_strategies=_names(args.search_strategies), search_ns=positive["--search-n"],
-        search_rewards=_names(args.search_rewards), backend=args.backend, chunk=args.chunk,
+        search_rewards=_names(args.search_rewards), search_problems=args.search_problems,
+        search_seeds=None if args.search_seeds is None else _integers(args.search_seeds, "--search-seeds"),
+        backend=args.backend, chunk=args.chunk,
         resamples=args.resamples, bootstrap_seed=args.bootstrap_seed, command=command_line(args),
         progress=not args.no_progress,
     )
