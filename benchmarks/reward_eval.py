@@ -10,7 +10,8 @@ fine window, combined with its coarse window (previous step + candidate) per
 - ``auc``: probability that a +1 step outscores a -1 step (ties count one half), over all steps;
 - ``rerank_accuracy``: the same probability, but only over (+1, -1) pairs of completions
   of the same step of the same record (same prefix): how often the model prefers the
-  good continuation where it actually has to choose.
+  good continuation where it actually has to choose. For tree samples
+  (``siblings=True``) the pairs are sibling nodes: same question, same previous steps.
 """
 
 from __future__ import annotations
@@ -84,11 +85,14 @@ def node_scores(samples: list[RewardSample], scores: np.ndarray, rule: str) -> d
     return {key: (combine(value, coarse.get(key), rule), label) for key, (value, label) in fine.items()}
 
 
-def rerank(nodes: dict[StepKey, tuple[float, float]]) -> tuple[float | None, int, int]:
-    """(share of same-position (+1, -1) pairs won by the +1 step, pairs, positions with a pair)."""
-    by_position: dict[tuple[str, int], list[tuple[float, float]]] = defaultdict(list)
-    for (source, step, _), value in nodes.items():
-        by_position[(source, step)].append(value)
+def rerank(
+    nodes: dict[StepKey, tuple[float, float]], positions: dict[StepKey, Any] | None = None
+) -> tuple[float | None, int, int]:
+    """(share of same-position (+1, -1) pairs won by the +1 step, pairs, positions with a pair);
+    a node's position is ``positions[key]``, by default its (record, step)."""
+    by_position: dict[Any, list[tuple[float, float]]] = defaultdict(list)
+    for key, value in nodes.items():
+        by_position[positions[key] if positions is not None else key[:2]].append(value)
     wins = pairs = positions = 0.0
     for values in by_position.values():
         good = [score for score, label in values if label == 1.0]
@@ -108,13 +112,16 @@ def evaluate(
     threshold: float = 0.5,
     batch: int = 256,
     progress: bool = False,
+    siblings: bool = False,
 ) -> RewardEvalReport:
     """Score ``samples`` (fine, plus coarse when ``rule`` uses them) and report the three metrics."""
     samples = [s for s in samples if s.kind == "fine" or needs_coarse(rule)]
     nodes = node_scores(samples, score_windows(scorer, samples, batch, progress), rule)
+    positions = {(s.source, s.step, s.completion): (s.question, tuple(s.previous))
+                 for s in samples if s.kind == "fine"} if siblings else None
     values = np.array([score for score, _ in nodes.values()])
     labels = np.array([label for _, label in nodes.values()])
-    rerank_accuracy, pairs, positions = rerank(nodes)
+    rerank_accuracy, pairs, rerank_positions = rerank(nodes, positions)
     return RewardEvalReport(
         data=data,
         scorer=getattr(scorer, "name", type(scorer).__name__),
@@ -127,7 +134,7 @@ def evaluate(
         step_accuracy=float(((values >= threshold) == (labels == 1.0)).mean()) if len(nodes) else 0.0,
         auc=mann_whitney_auc(values[labels == 1.0], values[labels == 0.0]),
         rerank_pairs=pairs,
-        rerank_positions=positions,
+        rerank_positions=rerank_positions,
         rerank_accuracy=rerank_accuracy,
     )
 

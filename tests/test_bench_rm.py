@@ -83,3 +83,18 @@ def test_shared_prm800k_sample_reads(monkeypatch):
 
     samples = prm800k_samples(shared_data_path("prm800k"), "fine")
     assert samples and {s.label for s in samples} <= {0.0, 1.0}
+
+
+def test_tree_samples_rerank_pairs_are_siblings_with_the_same_previous_steps():
+    from hrmsearch.scoring.samples import RewardSample
+
+    def node(name, previous, label):
+        return RewardSample(question="q", previous=previous, current=name, label=label, source=f"p/tree/{name}",
+                            step=len(previous))
+
+    samples = [node("A", [], 1.0), node("B", [], 0.0), node("C", ["A"], 0.0), node("D", ["A"], 1.0),
+               node("E", ["B"], 0.0)]  # E has no good sibling: no pair
+    report = evaluate(ScriptedScorer(scripted_score), samples, "tree", siblings=True)
+    # pairs: (A 0.9 > B 0.3) won, (D 0.4 vs C 0.8) lost
+    assert (report.rerank_pairs, report.rerank_positions) == (2, 2)
+    assert report.rerank_accuracy == pytest.approx(0.5)

@@ -49,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
         samples = prm800k_samples(data, args.combine)  # read (and validate) the data before loading a model
     config = parse_config(RewardConfig, model=args.reward, backend=args.backend, combine=args.combine)
     scorer = get_scorer(args.reward, config)
-    report = evaluate(scorer, samples, data, args.combine, args.threshold, args.batch, not args.no_progress)
+    report = evaluate(scorer, samples, data, args.combine, args.threshold, args.batch, not args.no_progress,
+                      siblings=bool(args.samples))
     print(report_text(report))
     print(report.model_dump_json())
     return 0
