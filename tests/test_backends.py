@@ -45,6 +45,38 @@ def test_hf_backend_greedy_is_deterministic_and_continues_a_prefix(hf_policy):
     check_step_samples([second], 1)
 
 
+def test_hf_backend_shares_prompt_kv_without_changing_results(hf_policy):
+    """Prompt KV kept once per prompt (and chunked requests) give what per-row copies give, greedily."""
+    prompts = [hf_policy.prompts.build(p.question, ["2 + 3 = 5"] * i) for i, p in enumerate(PROBLEMS)]
+    prompts = [prompts[0], prompts[2], prompts[0], prompts[1], prompts[3], prompts[2]]
+    params = SamplingParams(n=2, temperature=0.0, max_tokens=40)
+    assert hf_policy.shared_prefix  # the shipped policy is a Llama
+    shared = hf_policy.generate(prompts, params)
+    saved = hf_policy.shared_prefix, hf_policy.max_batch_size
+    try:
+        hf_policy.shared_prefix, hf_policy.max_batch_size = False, 5
+        copied = hf_policy.generate(prompts, params)
+    finally:
+        hf_policy.shared_prefix, hf_policy.max_batch_size = saved
+    for mine, theirs in zip(shared, copied, strict=True):
+        assert [(s.text, s.num_tokens, s.finish_reason) for s in mine] == [
+            (s.text, s.num_tokens, s.finish_reason) for s in theirs
+        ]
+        assert [s.logprob for s in mine] == pytest.approx([s.logprob for s in theirs], abs=1e-4)
+    assert shared[0] == shared[2]  # the same prompt, greedy
+
+
+def test_hf_backend_rows_end_on_their_own(hf_policy):
+    prompts = [hf_policy.prompts.build(p.question) for p in PROBLEMS]
+    params = SamplingParams(n=4, temperature=1.0, max_tokens=96, seed=7)
+    samples = [s for row in hf_policy.generate(prompts, params) for s in row]
+    assert samples == [s for row in hf_policy.generate(prompts, params) for s in row]  # seeded
+    assert len({s.num_tokens for s in samples}) > 1
+    cut = [s for row in hf_policy.generate(prompts, params.model_copy(update={"max_tokens": 3})) for s in row]
+    assert all(s.num_tokens <= 3 for s in cut)
+    assert any(s.finish_reason == "length" and s.num_tokens == 3 for s in cut)
+
+
 def test_hf_backend_rejects_prompt_over_context(hf_policy):
     with pytest.raises(ValueError, match="exceeds the model context"):
         hf_policy.generate(["1 + 1 = 2 " * 400], SamplingParams(max_tokens=8))
