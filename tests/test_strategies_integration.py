@@ -1,9 +1,10 @@
-"""Strategies best_of_n, step_greedy, beam and dvts end to end with the shipped tiny policy.
+"""Every strategy end to end with the shipped tiny policy, and with the shipped reward model.
 
-The policy is the real one (transformers backend, CPU); the reward model is
-``EquationChecker``, a simple scorer that checks a step's ``a op b = c`` equations,
-so the tests exercise real sampling, step splitting, batching and bookkeeping
-without depending on the reward-model training. Kept small: 2 problems, n = 4.
+The policy is the real one (transformers backend, CPU). The first test's reward
+model is ``EquationChecker``, a simple scorer that checks a step's ``a op b = c``
+equations, so it exercises real sampling, step splitting, batching and
+bookkeeping independently of the reward-model training; the second runs all
+seven strategies with the shipped ``hrm_hnc``. Kept small: 2 problems, n <= 8.
 """
 
 from __future__ import annotations
@@ -68,3 +69,37 @@ def test_strategy_runs_end_to_end_on_arith(hf_policy, strategy):
     if strategy != "step_greedy":
         assert all({"argmax", "weighted", "majority"} <= set(s.selections) for s in solutions)
     assert max(s.cost.policy_calls for s in solutions) <= (1 if strategy == "best_of_n" else 8)
+
+
+SHIPPED_CASES = {
+    "greedy": {},
+    "self_consistency": {"n": 4},
+    "best_of_n": {"n": 4},
+    "step_greedy": {"n": 4},
+    "beam": {"n": 4, "width": 2},
+    "dvts": {"n": 4, "expansion": 2},
+    "mcts": {"n": 8, "k": 2, "rollouts": 1},
+}
+
+
+@pytest.fixture(scope="module")
+def shipped_scorer():
+    from hrmsearch.scoring.loader import load_scorer
+
+    return load_scorer(RewardConfig(device="cpu"))  # the default: the shipped hrm_hnc
+
+
+@pytest.mark.parametrize("strategy", sorted(SHIPPED_CASES))
+def test_every_strategy_runs_with_the_shipped_policy_and_reward_model(hf_policy, shipped_scorer, strategy):
+    problems = arith.split("test", 2)
+    config = strategy_config(strategy, max_steps=8, max_step_tokens=48, seed=2, **SHIPPED_CASES[strategy])
+    before = shipped_scorer.stats.windows_requested
+    solutions = run_strategy(problems, config, hf_policy, shipped_scorer, RewardConfig(combine="mean"))
+    for solution in solutions:
+        assert solution.error is None, solution.error
+        assert solution.steps and solution.cost.generated_tokens > 0
+    if strategy in ("greedy", "self_consistency"):
+        assert shipped_scorer.stats.windows_requested == before  # no reward model in the loop
+    else:
+        assert shipped_scorer.stats.windows_requested > before
+        assert all(s.score is not None and 0.0 < s.score < 1.0 for s in solutions)
