@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-import random
-
 import numpy as np
 import pytest
 
 from hrmsearch import arith
 from hrmsearch.api import solve
+from hrmsearch.benchmarks.slips import right_and_slipped_windows
 from hrmsearch.config import RewardConfig
 from hrmsearch.scoring.loader import load_scorer, resolve_reward_path
-from hrmsearch.scoring.windows import Window
-
-
-def right_and_slipped_windows(count: int) -> tuple[list[Window], list[Window]]:
-    """Fine windows of a correct arith step, and of the same step with a wrong result."""
-    rng = random.Random(1)
-    right, wrong = [], []
-    for problem in arith.split("dev", size=count):
-        steps = problem.solution.split("\n\n")
-        index = rng.randrange(len(steps) - 1)
-        lhs, result = steps[index].split(" = ")
-        slip = f"{lhs} = {arith.wrong_result(rng, int(result))}"
-        right.append(Window(question=problem.question, previous=tuple(steps[:index]), current=steps[index]))
-        wrong.append(Window(question=problem.question, previous=tuple(steps[:index]), current=slip))
-    return right, wrong
 
 
 @pytest.mark.parametrize("name", ["prm", "hrm", "hrm_hnc", "orm"])
