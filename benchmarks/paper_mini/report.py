@@ -308,7 +308,9 @@ def plot_accuracy_vs_tokens(results: Results) -> bytes:
                     color=colors.get(reward), marker=STRATEGY_MARKERS.get(strategy, "o"))
     _style_axes(axes, "generated tokens per problem (log2 scale)")
     axes.xaxis.set_major_formatter(plt.FuncFormatter(lambda value, _: f"{value:.0f}"))
-    axes.set_title(f"accuracy at matched token budgets (arith-test, {results.problems} problems)")
+    searched = results.options.search_problem_count
+    axes.set_title(f"accuracy at matched token budgets (arith-test; best-of-N {results.problems} problems, "
+                   f"search {searched})")
     axes.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     return _png(plt, figure)
 
