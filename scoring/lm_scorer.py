@@ -15,7 +15,7 @@ import torch
 
 from hrmsearch.engine.hf_policy import pick_device, pick_dtype
 from hrmsearch.scoring.cached import CachedScorer, length_buckets
-from hrmsearch.scoring.hf_scorer import load_reward_tokenizer
+from hrmsearch.scoring.hf_scorer import CPU_BATCH_TOKENS, load_reward_tokenizer
 from hrmsearch.scoring.likelihood import (
     EncodedWindow,
     encode_likelihood_window,
@@ -41,6 +41,11 @@ class LikelihoodScorer(CachedScorer):
         self.model = load_likelihood_model(model_path, pick_dtype(dtype, self.device)).to(self.device)
         self.model.eval()
 
+    @property
+    def effective_batch_tokens(self) -> int:
+        """``batch_tokens``, at most ``CPU_BATCH_TOKENS`` on CPU (bigger batches fall out of the cache)."""
+        return min(self.batch_tokens, CPU_BATCH_TOKENS) if self.device == "cpu" else self.batch_tokens
+
     def encode(self, window: Window) -> EncodedWindow:
         return encode_likelihood_window(window, self.tokenizer, self.max_length)
 
@@ -51,7 +56,7 @@ class LikelihoodScorer(CachedScorer):
             carried.setdefault(carrier, []).append(index)
         roots = list(carried)
         scores = np.empty(len(token_ids), dtype=np.float64)
-        for batch in length_buckets([len(token_ids[root].ids) for root in roots], self.batch_tokens):
+        for batch in length_buckets([len(token_ids[root].ids) for root in roots], self.effective_batch_tokens):
             batch_roots = [roots[position] for position in batch]
             windows = [index for root in batch_roots for index in carried[root]]
             scores[windows] = self.forward(token_ids, batch_roots, windows, carriers)

@@ -30,13 +30,15 @@ import time
 from pathlib import Path
 
 import torch
-from transformers import AutoTokenizer, LlamaForSequenceClassification
+from transformers import AutoTokenizer, LlamaForCausalLM, LlamaForSequenceClassification
 
 from hrmsearch import arith
 from hrmsearch.assets import default_policy_path
 from hrmsearch.engine.tiny.tokenizer import build_tokenizer
 from hrmsearch.engine.tiny.train_policy import tiny_llama_config, tokenizer_corpus
 from hrmsearch.scoring.hf_scorer import HFScorer
+from hrmsearch.scoring.likelihood import StepLikelihoodModel
+from hrmsearch.scoring.lm_scorer import LikelihoodScorer
 from hrmsearch.scoring.windows import Window, coarse_window, fine_window
 
 
@@ -52,8 +54,22 @@ def mixed_windows(count: int, seed: int) -> list[Window]:
     return list(windows)[:count]
 
 
-def make_model_folder(folder: Path, seed: int) -> Path:
-    """A random tiny Llama classifier with the shipped policy's tokenizer (or a built one)."""
+def path_windows(count: int, seed: int) -> list[Window]:
+    """Every fine and coarse window of whole arith traces, trace after trace, until ``count``:
+    what search asks a reward model to score for its candidates."""
+    rng = random.Random(seed)
+    windows: dict[Window, None] = {}
+    while len(windows) < count:
+        question, steps = arith.training_trace(rng, 0.1)
+        for index in range(len(steps)):
+            windows[fine_window(question, steps, index)] = None
+            if index:
+                windows[coarse_window(question, steps, index)] = None
+    return list(windows)[:count]
+
+
+def make_model_folder(folder: Path, seed: int, kind: str = "classifier") -> Path:
+    """A random tiny Llama classifier (or step-likelihood model) with the shipped policy's tokenizer."""
     policy = Path(default_policy_path())
     if (policy / "tokenizer.json").exists():
         tokenizer = AutoTokenizer.from_pretrained(policy)
@@ -62,7 +78,10 @@ def make_model_folder(folder: Path, seed: int) -> Path:
     config = tiny_llama_config(len(tokenizer), tokenizer.pad_token_id, tokenizer.bos_token_id, tokenizer.eos_token_id)
     config.num_labels = 2
     torch.manual_seed(seed)
-    LlamaForSequenceClassification(config).save_pretrained(folder)
+    if kind == "likelihood":
+        StepLikelihoodModel(LlamaForCausalLM(config)).save_pretrained(folder)
+    else:
+        LlamaForSequenceClassification(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
 
@@ -90,23 +109,30 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--device", default="cpu", help="cpu, cuda or auto")
     parser.add_argument("--dtype", default="auto", help="auto (float32 on CPU, bf16 on CUDA), float32 or bfloat16")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+    parser.add_argument("--kind", default="classifier", choices=["classifier", "likelihood"],
+                        help="reward-model kind (the target is measured on the classifier)")
+    parser.add_argument("--workload", default="mixed", choices=["mixed", "paths"],
+                        help="random windows of mixed length, or every window of whole trajectories")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    windows = mixed_windows(args.windows, args.seed)
+    windows = (path_windows if args.workload == "paths" else mixed_windows)(args.windows, args.seed)
+    scorer_class = LikelihoodScorer if args.kind == "likelihood" else HFScorer
     with tempfile.TemporaryDirectory() as folder:
-        scorer = HFScorer(str(make_model_folder(Path(folder), args.seed)), device=args.device,
-                          dtype=args.dtype, batch_tokens=args.batch_tokens)
+        scorer = scorer_class(str(make_model_folder(Path(folder), args.seed, args.kind)), device=args.device,
+                              dtype=args.dtype, batch_tokens=args.batch_tokens)
         scorer.score(windows[:8])  # warm-up
         warm_up_calls = scorer.stats.model_calls
         batched_seconds, batched_scores = time_batched(scorer, windows)
         batch_calls = scorer.stats.model_calls - warm_up_calls
         single_seconds, single_scores = time_one_at_a_time(scorer, windows)
-    lengths = [len(scorer.encode(w)) for w in windows]
+    lengths = [len(getattr(encoded, "ids", encoded)) for encoded in map(scorer.encode, windows)]
     return {
         "metric": "scoring_batch_speedup",
         "value": round(single_seconds / batched_seconds, 2),
         "windows": len(windows),
+        "kind": args.kind,
+        "workload": args.workload,
         "tokens_min_mean_max": [min(lengths), round(sum(lengths) / len(lengths), 1), max(lengths)],
         "batched_seconds": round(batched_seconds, 3),
         "one_at_a_time_seconds": round(single_seconds, 3),
@@ -115,6 +141,6 @@ def main(argv: list[str] | None = None) -> dict:
         "batch_tokens": args.batch_tokens,
         "effective_batch_tokens": scorer.effective_batch_tokens,
         "device": scorer.device,
-        "dtype": str(scorer.model.dtype).removeprefix("torch."),
+        "dtype": str(next(scorer.model.parameters()).dtype).removeprefix("torch."),
         "torch_threads": torch.get_num_threads(),
     }
