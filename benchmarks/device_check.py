@@ -29,7 +29,7 @@ from hrmsearch.assets import asset_path
 from hrmsearch.benchmarks.perf.scoring import make_model_folder, mixed_windows
 from hrmsearch.config import PolicyConfig, RewardConfig
 from hrmsearch.engine.loader import load_policy
-from hrmsearch.scoring.hf_scorer import HFScorer
+from hrmsearch.scoring.loader import load_scorer
 from hrmsearch.search.run import run_strategy, strategy_config
 
 
@@ -44,7 +44,7 @@ def synchronize(device: str) -> None:
 
 def beam_check(device: str, reward_folder: str, problems: int) -> dict:
     policy = load_policy(PolicyConfig(backend="transformers", device=device))
-    scorer = HFScorer(reward_folder, device=device)
+    scorer = load_scorer(RewardConfig(model=reward_folder, device=device))
     tasks = arith.split("test")[:problems]
     config = strategy_config("beam", n=16, width=4, max_steps=10, seed=0)
     run_strategy(tasks[:2], config, policy, scorer, RewardConfig())  # warm-up
@@ -66,8 +66,8 @@ def beam_check(device: str, reward_folder: str, problems: int) -> dict:
 
 def scoring_check(device: str, reward_folder: str, count: int) -> dict:
     windows = mixed_windows(count, seed=0)
-    reference = HFScorer(reward_folder, device="cpu", dtype="float32").score(windows)
-    scorer = HFScorer(reward_folder, device=device)
+    reference = load_scorer(RewardConfig(model=reward_folder, device="cpu", dtype="float32")).score(windows)
+    scorer = load_scorer(RewardConfig(model=reward_folder, device=device))
     scorer.score(windows[:8])
     scorer.clear_cache()
     started = time.perf_counter()
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="cuda")
     parser.add_argument("--windows", type=int, default=4096)
     parser.add_argument("--problems", type=int, default=64)
-    parser.add_argument("--reward", default=None, help="sequence-classification folder")
+    parser.add_argument("--reward", default=None, help="reward-model folder (either kind)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:

@@ -22,7 +22,9 @@ import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from hrmsearch.engine.hf_policy import pick_device, pick_dtype
+from hrmsearch.errors import HrmError
 from hrmsearch.scoring.cached import CachedScorer, head_kind, length_buckets, logits_to_scores
+from hrmsearch.scoring.likelihood import is_likelihood_folder
 
 CPU_BATCH_TOKENS = 1024
 CAUSAL_MODEL_TYPES = frozenset({"llama", "mistral", "qwen2", "qwen3"})
@@ -49,6 +51,9 @@ class HFScorer(CachedScorer):
         max_length: int = 512,
     ):
         super().__init__(model_path, max_length, batch_tokens)
+        if is_likelihood_folder(model_path):
+            raise HrmError(f"{model_path} holds a step-likelihood reward model: load it with load_scorer, "
+                           "not as a sequence classifier")
         self.device = pick_device(device)
         self.tokenizer = load_reward_tokenizer(model_path)
         self.model = AutoModelForSequenceClassification.from_pretrained(

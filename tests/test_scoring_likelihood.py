@@ -5,12 +5,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 import torch
 from scoring_models import save_causal_lm, tiny_tokenizer
 from test_scoring_train import toy_samples
 from transformers import AutoModelForCausalLM
 
 from hrmsearch.config import RewardConfig
+from hrmsearch.errors import HrmError
+from hrmsearch.scoring.hf_scorer import HFScorer
 from hrmsearch.scoring.likelihood import (
     HeadConfig,
     StepLikelihoodModel,
@@ -107,3 +110,9 @@ def test_a_paths_fine_and_coarse_windows_ride_on_one_forward_pass_with_unchanged
     alone = [load_scorer(RewardConfig(model=folder, device="cpu")).score([w])[0] for w in windows]
     np.testing.assert_allclose(together, alone, rtol=1e-5)
     assert together[5] != together[2]  # the coarse window of step 3 reads steps 2 and 3, not step 3 alone
+
+
+def test_the_classifier_scorer_refuses_a_likelihood_folder(tmp_path):
+    folder = save_likelihood_folder(tmp_path / "lik", HeadConfig())
+    with pytest.raises(HrmError, match="step-likelihood"):
+        HFScorer(folder, device="cpu")
