@@ -6,7 +6,8 @@
   never rounded; ``problem_type="multi_label_classification"`` is saved so the
   scorer applies a sigmoid (head rule in :mod:`hrmsearch.scoring.cached`).
 - Train/eval split by question with a seed; length-bucketed batches under a token
-  budget with dynamic padding; eval loss logged to ``OUT/train_log.jsonl``.
+  budget with dynamic padding (batches and losses: :mod:`hrmsearch.scoring.train_batches`);
+  eval loss logged to ``OUT/train_log.jsonl``.
 - ``--pairwise W`` (beyond the paper) adds W x a within-question ranking loss
   (Bradley-Terry on the score logits of every pair of samples of one question with
   different labels) and batches whole questions together. Across questions a
@@ -33,7 +34,6 @@ from pathlib import Path
 from typing import Literal
 
 import torch
-import torch.nn.functional as F
 from pydantic import BaseModel, Field
 from tqdm import tqdm
 from transformers import (
@@ -47,18 +47,15 @@ from hrmsearch.assets import default_policy_path
 from hrmsearch.engine.hf_policy import pick_device
 from hrmsearch.engine.tiny.train_policy import learning_rate, tiny_llama_config
 from hrmsearch.errors import HrmError
-from hrmsearch.scoring.cached import length_buckets
-from hrmsearch.scoring.hf_scorer import pad_right
 from hrmsearch.scoring.likelihood import (
-    EncodedWindow,
     StepLikelihoodModel,
     base_likelihood_model,
-    encode_likelihood_window,
     is_likelihood_folder,
     load_likelihood_model,
 )
-from hrmsearch.scoring.prompt import encode_window, window_prompt
+from hrmsearch.scoring.prompt import window_prompt
 from hrmsearch.scoring.samples import RewardSample, read_samples
+from hrmsearch.scoring.train_batches import data_loss, encode_samples, epoch_batches, eval_loss
 
 KIND_WINDOWS = {"prm": ("fine",), "hrm": ("fine", "coarse"), "orm": ("outcome",)}
 LAST_DIR = "last"
@@ -112,15 +109,6 @@ class TrainReport(BaseModel):
     stopped: Literal["epochs", "max_minutes"]
 
 
-class Encoded(BaseModel):
-    """Token ids and labels of one split."""
-
-    ids: list[list[int]]
-    starts: list[int] = Field(default_factory=list, description="likelihood kind: where the current text starts")
-    labels: list[float]
-    groups: list[int] = Field(default_factory=list, description="question index of each sample")
-
-
 def select_samples(samples: list[RewardSample], kind: str, path: Path) -> list[RewardSample]:
     wanted = KIND_WINDOWS[kind]
     chosen = [s for s in samples if s.kind in wanted]
@@ -148,25 +136,6 @@ def split_by_question(
     return train, held_out
 
 
-def encode_samples(
-    samples: list[RewardSample], tokenizer, max_length: int, likelihood: bool = False, siblings: bool = False
-) -> Encoded:
-    """Token ids, labels and ranking groups (per question, or per (question, previous steps) for siblings)."""
-    group_index: dict[tuple, int] = {}
-    if likelihood:
-        encoded = [encode_likelihood_window(s.window(), tokenizer, max_length) for s in samples]
-        ids, starts = [e.ids for e in encoded], [e.start for e in encoded]
-    else:
-        ids, starts = [encode_window(s.window(), tokenizer, max_length) for s in samples], []
-    return Encoded(
-        ids=ids,
-        starts=starts,
-        labels=[s.label for s in samples],
-        groups=[group_index.setdefault((s.question, tuple(s.previous)) if siblings else (s.question,),
-                                       len(group_index)) for s in samples],
-    )
-
-
 def tiny_tokenizer(samples: list[RewardSample]):
     """The shipped policy's tokenizer, or (not shipped yet) one built on the samples' prompts."""
     policy = Path(default_policy_path())
@@ -177,31 +146,24 @@ def tiny_tokenizer(samples: list[RewardSample]):
     return build_tokenizer(window_prompt(s.window()) for s in samples)
 
 
-def build_likelihood_model(base: str, samples: list[RewardSample]):
-    """``(tokenizer, StepLikelihoodModel)`` on the causal LM in ``base``, or on a fresh tiny Llama."""
-    if base == "tiny":
-        tokenizer = tiny_tokenizer(samples)
-        config = tiny_llama_config(len(tokenizer), tokenizer.pad_token_id, tokenizer.bos_token_id,
-                                   tokenizer.eos_token_id)
-        return tokenizer, StepLikelihoodModel(LlamaForCausalLM(config))
-    if not (Path(base) / "config.json").exists():
-        raise HrmError(f"--base {base!r}: not a Hugging Face model folder (no config.json) and not 'tiny'")
-    return AutoTokenizer.from_pretrained(base), base_likelihood_model(base)
-
-
-def build_model(base: str, samples: list[RewardSample], binary: bool):
-    """``(tokenizer, model)`` from ``base``: a folder's weights, or a fresh tiny Llama."""
+def build_model(base: str, samples: list[RewardSample], binary: bool, likelihood: bool = False):
+    """``(tokenizer, model)`` from ``base`` (a folder's weights, or a fresh tiny Llama): a sequence
+    classifier with a 2-label (``binary``) or 1-output head, or the step-likelihood kind."""
     head = {"num_labels": 2, "problem_type": "single_label_classification"} if binary else {
         "num_labels": 1, "problem_type": "multi_label_classification"}
     if base == "tiny":
         tokenizer = tiny_tokenizer(samples)
         config = tiny_llama_config(len(tokenizer), tokenizer.pad_token_id, tokenizer.bos_token_id,
                                    tokenizer.eos_token_id)
+        if likelihood:
+            return tokenizer, StepLikelihoodModel(LlamaForCausalLM(config))
         config.num_labels, config.problem_type = head["num_labels"], head["problem_type"]
         return tokenizer, LlamaForSequenceClassification(config)
     if not (Path(base) / "config.json").exists():
         raise HrmError(f"--base {base!r}: not a Hugging Face model folder (no config.json) and not 'tiny'")
     tokenizer = AutoTokenizer.from_pretrained(base)
+    if likelihood:
+        return tokenizer, base_likelihood_model(base)
     model = AutoModelForSequenceClassification.from_pretrained(
         base, dtype=torch.float32, ignore_mismatched_sizes=True, **head
     )
@@ -221,96 +183,6 @@ def prepare_tokenizer(tokenizer, model) -> None:
         tokenizer.pad_token = tokenizer.eos_token
     tokenizer.padding_side = "right"
     model.config.pad_token_id = tokenizer.pad_token_id
-
-
-def batch_loss(
-    model, rows: list[list[int]], labels: list[float], pad_id: int, device: str,
-    groups: list[int] | None = None, pairwise: float = 0.0, starts: list[int] | None = None,
-) -> torch.Tensor:
-    """Mean loss of one batch: CE for a 2-label head, BCE-with-logits on soft targets for 1 output
-    or the likelihood kind, plus ``pairwise`` x the within-question ranking loss when ``groups`` are given."""
-    targets = torch.tensor(labels, dtype=torch.float32, device=device)
-    if isinstance(model, StepLikelihoodModel):
-        windows = [EncodedWindow(ids=ids, start=start) for ids, start in zip(rows, starts, strict=True)]
-        margin = model.logits(windows, pad_id, device)
-        loss = F.binary_cross_entropy_with_logits(margin, targets)
-    else:
-        loss, margin = classifier_loss(model, rows, targets, pad_id, device)
-    if pairwise and groups is not None:
-        loss = loss + pairwise * ranking_loss(margin, targets, torch.tensor(groups, device=device))
-    return loss
-
-
-def classifier_loss(model, rows: list[list[int]], targets: torch.Tensor, pad_id: int, device: str):
-    """``(loss, margin)`` of a sequence classifier: CE for 2 labels, BCE on soft targets for 1 output."""
-    input_ids, attention_mask = pad_right(rows, pad_id)
-    logits = model(input_ids=input_ids.to(device), attention_mask=attention_mask.to(device)).logits.float()
-    if model.config.num_labels == 2:
-        return F.cross_entropy(logits, targets.long()), logits[:, 1] - logits[:, 0]
-    return F.binary_cross_entropy_with_logits(logits[:, 0], targets), logits[:, 0]
-
-
-def ranking_loss(margin: torch.Tensor, targets: torch.Tensor, groups: torch.Tensor) -> torch.Tensor:
-    """Bradley-Terry loss over pairs (i, j) of one question with label_i > label_j: softplus(z_j - z_i)."""
-    better = (targets[:, None] > targets[None, :]) & (groups[:, None] == groups[None, :])
-    if not bool(better.any()):
-        return margin.sum() * 0.0
-    return F.softplus(margin[None, :] - margin[:, None])[better].mean()
-
-
-@torch.no_grad()
-def eval_loss(model, data: Encoded, batch_tokens: int, pad_id: int, device: str, pairwise: float = 0.0) -> float:
-    """Mean per-sample loss over the eval split (with the ranking term, over whole questions, when ``pairwise``)."""
-    model.eval()
-    total = 0.0
-    if pairwise:
-        batches = question_batches(data, batch_tokens, random.Random(0))
-    else:
-        batches = list(length_buckets([len(ids) for ids in data.ids], batch_tokens))
-    for batch in batches:
-        loss = batch_loss(model, [data.ids[i] for i in batch], [data.labels[i] for i in batch], pad_id, device,
-                          [data.groups[i] for i in batch], pairwise, batch_starts(data, batch))
-        total += loss.item() * len(batch)
-    model.train()
-    return total / len(data.ids)
-
-
-def batch_starts(data: Encoded, batch: list[int]) -> list[int] | None:
-    return [data.starts[i] for i in batch] if data.starts else None
-
-
-def epoch_batches(data: Encoded, batch_tokens: int, seed: int, epoch: int, by_question: bool = False) -> list[list[int]]:
-    """Length buckets (or whole-question batches) in a seeded order that depends only on (seed, epoch),
-    so a resume replays it."""
-    rng = random.Random(seed * 1_000_003 + epoch)
-    if by_question:
-        batches = question_batches(data, batch_tokens, rng)
-    else:
-        batches = list(length_buckets([len(ids) for ids in data.ids], batch_tokens))
-    rng.shuffle(batches)
-    return batches
-
-
-def question_batches(data: Encoded, batch_tokens: int, rng: random.Random) -> list[list[int]]:
-    """Questions in a seeded order packed whole into batches under ``batch_tokens`` (padded size);
-    a question too big for one batch is cut into chunks."""
-    by_question: dict[int, list[int]] = {}
-    for index, group in enumerate(data.groups):
-        by_question.setdefault(group, []).append(index)
-    order = list(by_question.values())
-    rng.shuffle(order)
-    batches, batch, longest = [], [], 0
-    for indices in order:
-        for index in indices:
-            longest_after = max(longest, len(data.ids[index]))
-            if batch and (len(batch) + 1) * longest_after > batch_tokens:
-                batches.append(batch)
-                batch, longest_after = [], len(data.ids[index])
-            batch.append(index)
-            longest = longest_after
-    if batch:
-        batches.append(batch)
-    return batches
 
 
 def save_best(model, tokenizer, out: Path) -> None:
@@ -357,7 +229,7 @@ def train(options: TrainOptions) -> TrainReport:
     if resumed:
         tokenizer, model, optimizer_state, state = resumed
     else:
-        built = build_likelihood_model(options.base, samples) if likelihood else build_model(options.base, samples, binary)
+        built = build_model(options.base, samples, binary, likelihood)
         (tokenizer, model), optimizer_state, state = built, None, TrainState()
     prepare_tokenizer(tokenizer, model)
     model.to(device).train()
@@ -424,10 +296,7 @@ class _Run:
                              warmup=max(1, min(100, self.total_steps // 10)))
         for group in self.optimizer.param_groups:
             group["lr"] = rate * group.get("lr_scale", 1.0)
-        rows = [self.train_data.ids[i] for i in batch]
-        labels, groups = [self.train_data.labels[i] for i in batch], [self.train_data.groups[i] for i in batch]
-        loss = batch_loss(self.model, rows, labels, self.pad_id, self.device, groups, self.options.pairwise,
-                          batch_starts(self.train_data, batch))
+        loss = data_loss(self.model, self.train_data, batch, self.pad_id, self.device, self.options.pairwise)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)

@@ -24,7 +24,8 @@ from hrmsearch.scoring.likelihood import (
 )
 from hrmsearch.scoring.loader import load_scorer
 from hrmsearch.scoring.samples import write_samples
-from hrmsearch.scoring.train import TrainOptions, ranking_loss, train
+from hrmsearch.scoring.train import TrainOptions, train
+from hrmsearch.scoring.train_batches import ranking_loss
 from hrmsearch.scoring.windows import Window, coarse_window
 
 WINDOW = Window(question="Tom has 3 coins. He finds 4 more coins. How many coins?",

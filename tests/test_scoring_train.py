@@ -90,3 +90,22 @@ def test_cli_train_reports_bad_input_in_one_line(tmp_path, capsys):
     status = cli_main(["train", "--kind", "prm", "--data", str(bad), "--out", str(tmp_path / "o")])
     assert status == 2
     assert "bad.jsonl:2: bad JSON" in capsys.readouterr().err
+
+
+def test_ranking_groups_are_questions_or_siblings_and_batches_keep_groups_whole():
+    from scoring_models import tiny_tokenizer
+
+    from hrmsearch.scoring.train_batches import encode_samples, question_batches
+
+    samples = [RewardSample(question=q, previous=prev, current=cur, label=label)
+               for q, prev, cur, label in [("q1", [], "1 + 1 = 2", 1.0), ("q1", [], "1 + 1 = 3", 0.0),
+                                           ("q1", ["1 + 1 = 2"], "2 + 2 = 4", 1.0), ("q2", [], "3 + 3 = 6", 0.0)]]
+    tokenizer = tiny_tokenizer()
+    assert encode_samples(samples, tokenizer, 512).groups == [0, 0, 0, 1]
+    siblings = encode_samples(samples, tokenizer, 512, siblings=True)
+    assert siblings.groups == [0, 0, 1, 2]
+    longest = max(len(ids) for ids in siblings.ids)
+    batches = question_batches(siblings, batch_tokens=2 * longest, rng=random.Random(0))
+    assert sorted(i for batch in batches for i in batch) == [0, 1, 2, 3]
+    assert all(len(batch) * max(len(siblings.ids[i]) for i in batch) <= 2 * longest for batch in batches)
+    assert any(set(batch) == {0, 1} for batch in batches)  # the two siblings share one batch
