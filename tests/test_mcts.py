@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from fakes import ScriptedPolicy, ScriptedScorer
 
 from hrmsearch.config import RewardConfig
@@ -52,6 +55,13 @@ def three_starts(question, steps, index):
 
 
 THREE_START_SCORES = {"start 0": 0.875, "start": 0.5, "boxed{9}": 0.875, "boxed{7}": 0.625}
+
+
+def test_importing_the_strategies_leaves_numba_unimported():
+    # a script's __main__ that imports numba before vLLM spawns its engine breaks the engine's start
+    code = "import sys, hrmsearch.search.run, hrmsearch.benchmarks.candidates; print('numba' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "False"
 
 
 def test_mcts_is_registered_and_needs_a_reward_model():

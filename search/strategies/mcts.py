@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
@@ -31,7 +31,17 @@ from hrmsearch.config import SearchConfig
 from hrmsearch.records import Solution, Trajectory
 from hrmsearch.search.context import Branch, SearchContext, select_all
 from hrmsearch.search.requests import Generate
-from hrmsearch.search.tree import Tree
+
+if TYPE_CHECKING:
+    from hrmsearch.search.tree import Tree
+
+
+def new_tree() -> Tree:
+    """An empty numba tree; numba is imported on first use, not when the strategies are (a ``__main__``
+    that imports numba before vLLM spawns its engine breaks the engine's start)."""
+    from hrmsearch.search.tree import Tree
+
+    return Tree()
 
 
 class MCTSConfig(SearchConfig):
@@ -57,7 +67,7 @@ class MCTSConfig(SearchConfig):
 class SearchState:
     """The tree plus what the numba arrays cannot hold: branches and finished trajectories."""
 
-    tree: Tree = field(default_factory=Tree)
+    tree: Tree = field(default_factory=new_tree)
     branches: list[Branch] = field(default_factory=lambda: [Branch()])
     finished: dict[int, Trajectory] = field(default_factory=dict)  # terminal node -> its trajectory
     rollouts: dict[int, list[Trajectory]] = field(default_factory=dict)  # node -> rollouts after it
