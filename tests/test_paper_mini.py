@@ -246,6 +246,24 @@ def test_rerun_does_no_new_work_and_rescores_only_what_is_missing(tiny_run, monk
     assert new[1]["scores"] == pytest.approx(old[1]["scores"], rel=1e-5)  # a smaller batch pads differently
 
 
+def test_a_fresh_run_reproduces_the_pools_and_scores(tiny_run, tmp_path):
+    # "rerunning one cell with its seed reproduces its number": transformers pools are seeded per call
+    out, result = tiny_run
+    code, again, _ = run_cli(tmp_path / "again", "--search-strategies", "")
+    assert code == 0
+
+    def without_cost(path: Path) -> list[dict]:
+        return [{k: v for k, v in row.items() if k != "cost"} for row in read_lines(path)]
+
+    assert without_cost(tmp_path / "again" / "pools" / "seed0.jsonl") == without_cost(out / "pools" / "seed0.jsonl")
+    for label in LABELS:
+        fresh, first = (read_lines(folder / "scores" / "seed0" / f"{label}.jsonl") for folder in (tmp_path / "again", out))
+        assert [r["pool"] for r in fresh] == [r["pool"] for r in first]
+        for a, b in zip(fresh, first, strict=True):
+            assert a["scores"] == pytest.approx(b["scores"], rel=1e-5)
+    assert again["argmax"] == result["argmax"] and again["majority"] == result["majority"]
+
+
 def test_a_folder_with_other_settings_is_refused(tiny_run, capsys):
     out, _ = tiny_run
     code = main(["paper-mini", "--out", str(out), *RUN_ARGS, "--temperature", "0.5"])
