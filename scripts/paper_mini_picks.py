@@ -1,6 +1,11 @@
 """What each reward model's argmax picks look like in a paper-mini run folder (a diagnostic).
 
     python scripts/paper_mini_picks.py runs/paper_mini_tf [--labels prm,hrm,hrm_hnc,orm]
+    python scripts/paper_mini_picks.py runs/paper_mini_tf --score untrained=runs/untrained
+
+``--score LABEL=FOLDER`` first scores every pool with another reward-model folder (fine
+windows, the run's ``min`` aggregate) into ``scores/seedS/LABEL.jsonl`` (once), then
+reports it as one more label.
 
 For every (seed, problem) pool and every reward label, takes the best-scored of all
 pool candidates and prints one JSON line per label: accuracy of those picks, the
@@ -19,7 +24,10 @@ from pathlib import Path
 import numpy as np
 
 from hrmsearch import arith
-from hrmsearch.benchmarks.candidates import is_correct
+from hrmsearch.benchmarks.candidates import is_correct, rescore
+from hrmsearch.benchmarks.paper_mini.pools import ScoreRecord, load_pool, pool_digest
+from hrmsearch.config import PolicyConfig, RewardConfig
+from hrmsearch.engine.prompts import PromptBuilder
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -48,13 +56,38 @@ def picks(folder: Path, label: str, golds: dict[str, str]) -> dict:
     }
 
 
+def score_folder(folder: Path, label: str, model: str) -> None:
+    """Scores of every pool under reward model ``model``, written as label ``label`` (skipped when present)."""
+    from hrmsearch.api import get_scorer
+
+    reward = RewardConfig(model=model, combine="fine", aggregate="min")
+    scorer = get_scorer(model, reward)
+    golds = {problem.id: problem for problem in arith.split("test")}
+    for pool_path in sorted((folder / "pools").glob("seed*.jsonl")):
+        target = folder / "scores" / pool_path.stem / f"{label}.jsonl"
+        if target.exists():
+            continue
+        pools = load_pool(folder, int(pool_path.stem.removeprefix("seed")))
+        problems = [golds[pid] for pid in pools]
+        scored = rescore(list(pools.values()), problems, PromptBuilder(PolicyConfig().delimiter), scorer, reward)
+        records = [ScoreRecord(problem_id=s.problem_id, pool=pool_digest(pools[s.problem_id]),
+                               scores=[c.score for c in s.candidates], error=s.error) for s in scored]
+        target.write_text("".join(record.model_dump_json() + "\n" for record in records))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path)
     parser.add_argument("--labels", default="orm,prm,hrm,hrm_hnc")
+    parser.add_argument("--score", action="append", default=[], metavar="LABEL=FOLDER")
     args = parser.parse_args()
+    labels = args.labels.split(",")
+    for item in args.score:
+        label, model = item.split("=", 1)
+        score_folder(args.folder, label, model)
+        labels.append(label)
     golds = {problem.id: problem.answer for problem in arith.split("test")}
-    for label in args.labels.split(","):
+    for label in labels:
         print(json.dumps(picks(args.folder, label, golds)))
 
 
