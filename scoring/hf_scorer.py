@@ -66,8 +66,7 @@ class HFScorer(CachedScorer):
 
     @property
     def effective_batch_tokens(self) -> int:
-        """The token budget batches are cut to: ``batch_tokens``, at most ``CPU_BATCH_TOKENS`` on CPU."""
-        return min(self.batch_tokens, CPU_BATCH_TOKENS) if self.device == "cpu" else self.batch_tokens
+        return capped_batch_tokens(self.batch_tokens, self.device)
 
     def score_token_ids(self, token_ids: list[list[int]]) -> np.ndarray:
         scores = np.empty(len(token_ids), dtype=np.float64)
@@ -85,6 +84,11 @@ class HFScorer(CachedScorer):
         mask = None if self.causal else attention_mask.to(self.device)
         output = self.model(input_ids=input_ids.to(self.device), attention_mask=mask)
         return output.logits.float().cpu().numpy()
+
+
+def capped_batch_tokens(batch_tokens: int, device: str) -> int:
+    """The token budget batches are cut to: ``batch_tokens``, at most ``CPU_BATCH_TOKENS`` on CPU."""
+    return min(batch_tokens, CPU_BATCH_TOKENS) if device == "cpu" else batch_tokens
 
 
 def pad_right(rows: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:

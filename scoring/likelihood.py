@@ -56,6 +56,9 @@ class EncodedWindow(BaseModel):
     ids: list[int]
     start: int
 
+    def __len__(self) -> int:
+        return len(self.ids)
+
 
 def is_likelihood_folder(path: str | Path) -> bool:
     return (Path(path) / HEAD_FILE).exists()
@@ -122,13 +125,9 @@ class StepLikelihoodModel(nn.Module):
 
     def token_logprobs(self, rows: list[list[int]], pad_id: int, device: str) -> torch.Tensor:
         """``(rows, width - 1)``: log p(token t | tokens before t) for t >= 1, right-padded rows."""
-        width = max(len(ids) for ids in rows)
-        input_ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-        attention_mask = torch.zeros_like(input_ids)
-        for index, ids in enumerate(rows):
-            input_ids[index, : len(ids)] = torch.tensor(ids)
-            attention_mask[index, : len(ids)] = 1
-        input_ids, attention_mask = input_ids.to(device), attention_mask.to(device)
+        from hrmsearch.scoring.hf_scorer import pad_right  # hf_scorer imports this module
+
+        input_ids, attention_mask = (tensor.to(device) for tensor in pad_right(rows, pad_id))
         logits = self.lm(input_ids=input_ids, attention_mask=attention_mask).logits[:, :-1].float()
         return torch.gather(F.log_softmax(logits, dim=-1), 2, input_ids[:, 1:, None])[..., 0]
 

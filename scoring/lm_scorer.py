@@ -15,7 +15,7 @@ import torch
 
 from hrmsearch.engine.hf_policy import pick_device, pick_dtype
 from hrmsearch.scoring.cached import CachedScorer, length_buckets
-from hrmsearch.scoring.hf_scorer import CPU_BATCH_TOKENS, load_reward_tokenizer
+from hrmsearch.scoring.hf_scorer import capped_batch_tokens, load_reward_tokenizer
 from hrmsearch.scoring.likelihood import (
     EncodedWindow,
     encode_likelihood_window,
@@ -43,8 +43,7 @@ class LikelihoodScorer(CachedScorer):
 
     @property
     def effective_batch_tokens(self) -> int:
-        """``batch_tokens``, at most ``CPU_BATCH_TOKENS`` on CPU (bigger batches fall out of the cache)."""
-        return min(self.batch_tokens, CPU_BATCH_TOKENS) if self.device == "cpu" else self.batch_tokens
+        return capped_batch_tokens(self.batch_tokens, self.device)
 
     def encode(self, window: Window) -> EncodedWindow:
         return encode_likelihood_window(window, self.tokenizer, self.max_length)

@@ -42,13 +42,11 @@ def resolve_reward_path(config: RewardConfig) -> str:
 
 
 def check_classifier_folder(path: str) -> None:
-    """A local folder must hold a sequence-classification model, not e.g. a causal LM."""
+    """A local folder must hold a sequence-classification model or a step-likelihood one, not e.g. a bare causal LM."""
     config_file = Path(path) / "config.json"
-    if not config_file.exists():
-        return  # a Hub id: transformers checks it
+    if not config_file.exists() or is_likelihood_folder(path):
+        return  # a Hub id (transformers checks it), or a causal LM with its reward head
     architectures = json.loads(config_file.read_text()).get("architectures") or []
-    if is_likelihood_folder(path):
-        return
     if not any(arch.endswith("ForSequenceClassification") for arch in architectures):
         raise HrmError(
             f"model path {path!r} is not a sequence-classification checkpoint "

@@ -25,7 +25,7 @@ import numpy as np
 
 from hrmsearch import arith
 from hrmsearch.benchmarks.candidates import is_correct, rescore
-from hrmsearch.benchmarks.paper_mini.pools import ScoreRecord, load_pool, pool_digest
+from hrmsearch.benchmarks.paper_mini.pools import load_pool, score_record
 from hrmsearch.config import PolicyConfig, RewardConfig
 from hrmsearch.engine.prompts import PromptBuilder
 
@@ -62,16 +62,15 @@ def score_folder(folder: Path, label: str, model: str) -> None:
 
     reward = RewardConfig(model=model, combine="fine", aggregate="min")
     scorer = get_scorer(model, reward)
-    golds = {problem.id: problem for problem in arith.split("test")}
+    problems_by_id = {problem.id: problem for problem in arith.split("test")}
     for pool_path in sorted((folder / "pools").glob("seed*.jsonl")):
         target = folder / "scores" / pool_path.stem / f"{label}.jsonl"
         if target.exists():
             continue
         pools = load_pool(folder, int(pool_path.stem.removeprefix("seed")))
-        problems = [golds[pid] for pid in pools]
+        problems = [problems_by_id[pid] for pid in pools]
         scored = rescore(list(pools.values()), problems, PromptBuilder(PolicyConfig().delimiter), scorer, reward)
-        records = [ScoreRecord(problem_id=s.problem_id, pool=pool_digest(pools[s.problem_id]),
-                               scores=[c.score for c in s.candidates], error=s.error) for s in scored]
+        records = [score_record(solution, pools[solution.problem_id]) for solution in scored]
         target.write_text("".join(record.model_dump_json() + "\n" for record in records))
 
 

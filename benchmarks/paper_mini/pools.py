@@ -98,7 +98,7 @@ def build_pool(
     return written
 
 
-def _score_record(scored: Solution, pool: Solution) -> ScoreRecord:
+def score_record(scored: Solution, pool: Solution) -> ScoreRecord:
     return ScoreRecord(
         problem_id=scored.problem_id, pool=pool_digest(pool), scores=[c.score for c in scored.candidates],
         error=scored.error,
@@ -137,7 +137,7 @@ def score_pool(
                 started = time.perf_counter()
                 scored = rescore([pool[p.id] for p in todo], todo, prompts, loaded, spec.config(options.aggregate))
                 for solution, problem in zip(scored, todo, strict=True):
-                    stores[spec].append(_score_record(solution, pool[problem.id]))
+                    stores[spec].append(score_record(solution, pool[problem.id]))
                 timings.add("score", seed, spec.label, len(todo), time.perf_counter() - started)
                 written += len(todo)
             if hasattr(loaded, "clear_cache"):

@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> dict:
         batched_seconds, batched_scores = time_batched(scorer, windows)
         batch_calls = scorer.stats.model_calls - warm_up_calls
         single_seconds, single_scores = time_one_at_a_time(scorer, windows)
-    lengths = [len(getattr(encoded, "ids", encoded)) for encoded in map(scorer.encode, windows)]
+    lengths = [len(scorer.encode(window)) for window in windows]
     return {
         "metric": "scoring_batch_speedup",
         "value": round(single_seconds / batched_seconds, 2),
