@@ -49,6 +49,7 @@ def rescore(
 
 
 def is_correct(answer: str | None, gold: str | None) -> bool:
+    """Exact numeric comparison (the `numeric` grader), as for every `arith` answer."""
     return gold is not None and grade(answer, gold, "numeric")
 
 

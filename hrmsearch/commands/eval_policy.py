@@ -20,16 +20,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=0)
 
 
-def is_correct(answer: str | None, gold: str | None) -> bool:
-    """Exact numeric comparison (the `numeric` grader), as for every `arith` answer."""
-    from hrmsearch.benchmarks.grading import grade
-
-    return gold is not None and grade(answer, gold, "numeric")
-
-
 def run(args: argparse.Namespace) -> int:
     from hrmsearch import arith
     from hrmsearch.api import get_policy, solve_many
+    from hrmsearch.benchmarks.candidates import is_correct
 
     problems = arith.split("test")[: args.limit]
     policy = get_policy(args.policy, args.backend, args.seed)
