@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import json
 import math
@@ -262,6 +263,27 @@ def test_a_fresh_run_reproduces_the_pools_and_scores(tiny_run, tmp_path):
         for a, b in zip(fresh, first, strict=True):
             assert a["scores"] == pytest.approx(b["scores"], rel=1e-5)
     assert again["argmax"] == result["argmax"] and again["majority"] == result["majority"]
+
+
+def load_script(name: str):
+    path = Path(__file__).resolve().parents[1] / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_pairs_script_reads_the_same_outcomes_as_the_run(tiny_run):
+    out, result = tiny_run
+    pairs = load_script("paper_mini_pairs")
+    rows = pairs.row_hits(out, {"hrm_hnc argmax", "majority", "one sample", "pass@N"}, 2)
+    golds = {p.id: p.answer for p in arith.split("test")[:2]}
+    pool = read_lines(out / "pools" / "seed0.jsonl")
+    first_correct = [is_correct(row["candidates"][0]["answer"], golds[row["problem_id"]]) for row in pool]
+    assert rows["one sample"].tolist() == [first_correct]
+    assert rows["hrm_hnc argmax"].mean() == pytest.approx(result["argmax"]["hrm_hnc"])
+    assert rows["majority"].mean() == pytest.approx(result["majority"])
+    assert rows["pass@N"].mean() == pytest.approx(result["pass"])
 
 
 def test_a_folder_with_other_settings_is_refused(tiny_run, capsys):
