@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer
+from transformers import AutoModelForCausalLM, AutoTokenizer, Cache
 from transformers.generation.logits_process import (
     LogitsProcessorList,
     RepetitionPenaltyLogitsProcessor,
@@ -64,6 +64,43 @@ class _Row:
     logprob: float = 0.0
     tail: str = ""
     reason: str | None = None
+
+
+@dataclass
+class _Batch:
+    """The live rows of a chunk's decode loop, in batch order, and the model state they need."""
+
+    live: list[int]  # batch position -> row index
+    cache: Cache
+    shared_prefix: bool  # cache is a SharedPrefixCache (else a slot cache with one copy per row)
+    position: torch.Tensor  # each live row's next position
+    attention: torch.Tensor | None  # slot cache only: mask over the left-padded prompt and the new tokens
+    sequences: torch.Tensor | None  # prompt and new ids, kept only for the repetition penalty
+
+    def retire(self, keep: list[int], tokens: torch.Tensor) -> torch.Tensor:
+        """Keep only the batch positions ``keep`` (increasing); their entries of ``tokens``."""
+        keep_index = torch.tensor(keep, dtype=torch.long, device=tokens.device)
+        self.live = [self.live[b] for b in keep]
+        self.position = self.position.index_select(0, keep_index)
+        if self.sequences is not None:
+            self.sequences = self.sequences.index_select(0, keep_index)
+        if self.shared_prefix:
+            self.cache.keep_rows(keep_index)
+        else:
+            self.cache.reorder_cache(keep_index)
+            self.attention = self.attention.index_select(0, keep_index)
+        return tokens.index_select(0, keep_index)
+
+
+def pad_left(rows: list[tuple[int, ...]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(input_ids, attention_mask)`` of ``rows`` left-padded to the longest."""
+    width = max(len(ids) for ids in rows)
+    input_ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    attention = torch.zeros((len(rows), width), dtype=torch.long)
+    for index, ids in enumerate(rows):
+        input_ids[index, width - len(ids) :] = torch.tensor(ids, dtype=torch.long)
+        attention[index, width - len(ids) :] = 1
+    return input_ids, attention
 
 
 class HFPolicy:
@@ -156,75 +193,71 @@ class HFPolicy:
     @torch.inference_mode()
     def _sample_chunk(self, row_ids: list[list[int]], params: SamplingParams, generator: torch.Generator) -> list[StepSample]:
         """Samples for one chunk; ``row_ids`` are the rows' prompt token ids, equal prompts adjacent."""
+        rows = [_Row(min(params.max_tokens, self.max_context - len(ids))) for ids in row_ids]
+        batch, logits = self._prefill(row_ids, max(row.room for row in rows))
+        processors = self._processors(params)
+        while True:
+            tokens, logprobs = self._pick(logits, batch.sequences, processors, params, generator)
+            done = 0
+            for row_index, token, logprob in zip(batch.live, tokens.tolist(), logprobs.tolist(), strict=True):
+                row = rows[row_index]
+                if row.reason is None:
+                    self._advance(row, token, logprob, params.stop)
+                done += row.reason is not None
+            if done == len(batch.live):
+                return [self._to_sample(row, params) for row in rows]
+            tokens = tokens.unsqueeze(1)
+            # retire finished rows once they are an eighth of the batch (a quarter when whole prompts are copied)
+            if done * (8 if self.shared_prefix else 4) >= len(batch.live):
+                keep = [b for b, row_index in enumerate(batch.live) if rows[row_index].reason is None]
+                tokens = batch.retire(keep, tokens)
+            logits = self._decode(batch, tokens)
+
+    def _prefill(self, row_ids: list[list[int]], steps: int) -> tuple[_Batch, torch.Tensor]:
+        """One forward over each distinct prompt of the chunk (left-padded); the rows' batch and
+        next-token logits."""
         distinct: dict[tuple[int, ...], int] = {}
         row_prompt = [distinct.setdefault(tuple(ids), len(distinct)) for ids in row_ids]
-        prompt_ids = list(distinct)
-        width = max(len(ids) for ids in prompt_ids)
-        input_ids = torch.full((len(prompt_ids), width), self.tokenizer.pad_token_id, dtype=torch.long)
-        attention = torch.zeros((len(prompt_ids), width), dtype=torch.long)
-        for index, ids in enumerate(prompt_ids):
-            input_ids[index, width - len(ids) :] = torch.tensor(ids, dtype=torch.long)
-            attention[index, width - len(ids) :] = 1
+        input_ids, attention = pad_left(list(distinct), self.tokenizer.pad_token_id)
         input_ids, attention = input_ids.to(self.device), attention.to(self.device)
         positions = (attention.cumsum(-1) - 1).clamp(min=0)
-        rows = [_Row(min(params.max_tokens, self.max_context - len(ids))) for ids in row_ids]
-        steps = max(row.room for row in rows)
+        width = input_ids.shape[1]
         cache = SharedPrefixCache(self.model.config, steps) if self.shared_prefix else slot_cache(self.model.config, width + steps)
-        output = self.model(  # the prefill: each distinct prompt once
+        output = self.model(
             input_ids=input_ids, attention_mask=attention, position_ids=positions, past_key_values=cache,
             use_cache=True, logits_to_keep=1,
         )
         select = torch.tensor(row_prompt, dtype=torch.long, device=self.device)
         logits = output.logits[:, -1, :].float().index_select(0, select)
-        position = positions[:, -1].index_select(0, select) + 1
         if self.shared_prefix:
             cache.start_rows(select, attention == 0)
+            attention = None
         else:  # copy each prompt's state to its rows
             cache.reorder_cache(select)
             attention = attention.index_select(0, select)
-        sequences = input_ids.index_select(0, select) if self.repetition_penalty != 1.0 else None
-        live = list(range(len(rows)))  # batch position -> row
-        processors = self._processors(params)
-        while True:
-            tokens, logprobs = self._pick(logits, sequences, processors, params, generator)
-            done = 0
-            for row_index, token, logprob in zip(live, tokens.tolist(), logprobs.tolist(), strict=True):
-                row = rows[row_index]
-                if row.reason is None:
-                    self._advance(row, token, logprob, params.stop)
-                done += row.reason is not None
-            if done == len(live):
-                break
-            tokens = tokens.unsqueeze(1)
-            # retire finished rows once they are an eighth of the batch (a quarter when whole prompts are copied)
-            if done * (8 if self.shared_prefix else 4) >= len(live):
-                keep = [b for b, row_index in enumerate(live) if rows[row_index].reason is None]
-                keep_index = torch.tensor(keep, dtype=torch.long, device=self.device)
-                live = [live[b] for b in keep]
-                tokens, position = tokens.index_select(0, keep_index), position.index_select(0, keep_index)
-                if sequences is not None:
-                    sequences = sequences.index_select(0, keep_index)
-                if self.shared_prefix:
-                    cache.keep_rows(keep_index)
-                else:
-                    cache.reorder_cache(keep_index)
-                    attention = attention.index_select(0, keep_index)
-            if sequences is not None:
-                sequences = torch.cat([sequences, tokens], dim=1)
-            if self.shared_prefix:
-                with cache.decoding():
-                    output = self.model(
-                        input_ids=tokens, position_ids=position.unsqueeze(1), past_key_values=cache, use_cache=True
-                    )
-            else:
-                attention = torch.cat([attention, attention.new_ones((len(live), 1))], dim=1)
-                output = self.model(
-                    input_ids=tokens, attention_mask=attention, position_ids=position.unsqueeze(1),
-                    past_key_values=cache, use_cache=True,
-                )
-            logits = output.logits[:, -1, :].float()
-            position = position + 1
-        return [self._to_sample(row, params) for row in rows]
+        batch = _Batch(
+            live=list(range(len(row_ids))), cache=cache, shared_prefix=self.shared_prefix,
+            position=positions[:, -1].index_select(0, select) + 1, attention=attention,
+            sequences=input_ids.index_select(0, select) if self.repetition_penalty != 1.0 else None,
+        )
+        return batch, logits
+
+    def _decode(self, batch: _Batch, tokens: torch.Tensor) -> torch.Tensor:
+        """Feed each live row its new token ``(rows, 1)``; the next-token logits."""
+        if batch.sequences is not None:
+            batch.sequences = torch.cat([batch.sequences, tokens], dim=1)
+        position_ids = batch.position.unsqueeze(1)
+        if batch.shared_prefix:
+            with batch.cache.decoding():
+                output = self.model(input_ids=tokens, position_ids=position_ids, past_key_values=batch.cache, use_cache=True)
+        else:
+            batch.attention = torch.cat([batch.attention, batch.attention.new_ones((len(batch.live), 1))], dim=1)
+            output = self.model(
+                input_ids=tokens, attention_mask=batch.attention, position_ids=position_ids,
+                past_key_values=batch.cache, use_cache=True,
+            )
+        batch.position = batch.position + 1
+        return output.logits[:, -1, :].float()
 
     @staticmethod
     def _pick(
