@@ -20,7 +20,9 @@ CPU (float32) or CUDA (bf16 by default).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, Cache
@@ -92,14 +94,18 @@ class _Batch:
         return tokens.index_select(0, keep_index)
 
 
-def pad_left(rows: list[tuple[int, ...]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(input_ids, attention_mask)`` of ``rows`` left-padded to the longest."""
+def pad_batch(
+    rows: Sequence[Sequence[int]], pad_id: int, side: Literal["left", "right"]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(input_ids, attention_mask)`` of ``rows`` padded on ``side`` to the longest (the policy pads
+    prompts on the left, the reward models pad windows on the right)."""
     width = max(len(ids) for ids in rows)
     input_ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
     attention = torch.zeros((len(rows), width), dtype=torch.long)
     for index, ids in enumerate(rows):
-        input_ids[index, width - len(ids) :] = torch.tensor(ids, dtype=torch.long)
-        attention[index, width - len(ids) :] = 1
+        span = slice(width - len(ids), width) if side == "left" else slice(0, len(ids))
+        input_ids[index, span] = torch.tensor(ids, dtype=torch.long)
+        attention[index, span] = 1
     return input_ids, attention
 
 
@@ -218,7 +224,7 @@ class HFPolicy:
         next-token logits."""
         distinct: dict[tuple[int, ...], int] = {}
         row_prompt = [distinct.setdefault(tuple(ids), len(distinct)) for ids in row_ids]
-        input_ids, attention = pad_left(list(distinct), self.tokenizer.pad_token_id)
+        input_ids, attention = pad_batch(list(distinct), self.tokenizer.pad_token_id, "left")
         input_ids, attention = input_ids.to(self.device), attention.to(self.device)
         positions = (attention.cumsum(-1) - 1).clamp(min=0)
         width = input_ids.shape[1]

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from hrmsearch.engine.hf_policy import pick_device, pick_dtype
+from hrmsearch.engine.hf_policy import pad_batch, pick_device, pick_dtype
 from hrmsearch.errors import HrmError
 from hrmsearch.scoring.cached import CachedScorer, head_kind, length_buckets, logits_to_scores
 from hrmsearch.scoring.likelihood import is_likelihood_folder
@@ -80,7 +80,7 @@ class HFScorer(CachedScorer):
     def forward(self, rows: list[list[int]]) -> np.ndarray:
         """Head logits ``(rows, num_labels)`` in float32 for one right-padded batch."""
         self.stats.model_calls += 1
-        input_ids, attention_mask = pad_right(rows, self.tokenizer.pad_token_id)
+        input_ids, attention_mask = pad_batch(rows, self.tokenizer.pad_token_id, "right")
         mask = None if self.causal else attention_mask.to(self.device)
         output = self.model(input_ids=input_ids.to(self.device), attention_mask=mask)
         return output.logits.float().cpu().numpy()
@@ -90,13 +90,3 @@ def capped_batch_tokens(batch_tokens: int, device: str) -> int:
     """The token budget batches are cut to: ``batch_tokens``, at most ``CPU_BATCH_TOKENS`` on CPU."""
     return min(batch_tokens, CPU_BATCH_TOKENS) if device == "cpu" else batch_tokens
 
-
-def pad_right(rows: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(input_ids, attention_mask)`` of ``rows`` right-padded to the longest."""
-    width = max(len(ids) for ids in rows)
-    input_ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-    attention_mask = torch.zeros((len(rows), width), dtype=torch.long)
-    for row, ids in enumerate(rows):
-        input_ids[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
-        attention_mask[row, : len(ids)] = 1
-    return input_ids, attention_mask

@@ -32,6 +32,7 @@ from pydantic import BaseModel
 from torch import nn
 from transformers import AutoModelForCausalLM
 
+from hrmsearch.engine.hf_policy import pad_batch
 from hrmsearch.scoring.windows import Window
 
 HEAD_FILE = "reward_head.json"
@@ -125,9 +126,7 @@ class StepLikelihoodModel(nn.Module):
 
     def token_logprobs(self, rows: list[list[int]], pad_id: int, device: str) -> torch.Tensor:
         """``(rows, width - 1)``: log p(token t | tokens before t) for t >= 1, right-padded rows."""
-        from hrmsearch.scoring.hf_scorer import pad_right  # hf_scorer imports this module
-
-        input_ids, attention_mask = (tensor.to(device) for tensor in pad_right(rows, pad_id))
+        input_ids, attention_mask = (tensor.to(device) for tensor in pad_batch(rows, pad_id, "right"))
         logits = self.lm(input_ids=input_ids, attention_mask=attention_mask).logits[:, :-1].float()
         return torch.gather(F.log_softmax(logits, dim=-1), 2, input_ids[:, 1:, None])[..., 0]
 

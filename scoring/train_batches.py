@@ -19,8 +19,8 @@ import torch
 import torch.nn.functional as F
 from pydantic import BaseModel, Field
 
+from hrmsearch.engine.hf_policy import pad_batch
 from hrmsearch.scoring.cached import length_buckets
-from hrmsearch.scoring.hf_scorer import pad_right
 from hrmsearch.scoring.likelihood import EncodedWindow, StepLikelihoodModel, encode_likelihood_window
 from hrmsearch.scoring.prompt import encode_window
 from hrmsearch.scoring.samples import RewardSample
@@ -74,7 +74,7 @@ def batch_loss(
 
 def classifier_loss(model, rows: list[list[int]], targets: torch.Tensor, pad_id: int, device: str):
     """``(loss, margin)`` of a sequence classifier: CE for 2 labels, BCE on soft targets for 1 output."""
-    input_ids, attention_mask = pad_right(rows, pad_id)
+    input_ids, attention_mask = pad_batch(rows, pad_id, "right")
     logits = model(input_ids=input_ids.to(device), attention_mask=attention_mask.to(device)).logits.float()
     if model.config.num_labels == 2:
         return F.cross_entropy(logits, targets.long()), logits[:, 1] - logits[:, 0]

@@ -26,11 +26,6 @@ from hrmsearch.benchmarks.paper_mini.pools import load_pool, load_scores
 ONE_SAMPLE = "one sample"
 
 
-def reward_spec(label: str) -> RewardSpec:
-    model, _, combine = label.partition("+")
-    return RewardSpec(model=model, combine=combine or "fine")
-
-
 def row_hits(folder: Path, rows: set[str], n: int) -> dict[str, np.ndarray]:
     """``row -> (seeds, problems)`` 0/1 outcomes at ``n`` candidates (``one sample`` at 1)."""
     seeds = sorted(int(path.stem.removeprefix("seed")) for path in (folder / "pools").glob("seed*.jsonl"))
@@ -38,7 +33,7 @@ def row_hits(folder: Path, rows: set[str], n: int) -> dict[str, np.ndarray]:
     problems = [problem for problem in arith.split("test") if problem.id in pools_by_id[0]]
     pools = [[by_id[problem.id] for problem in problems] for by_id in pools_by_id]
     labels = {row.rsplit(" ", 1)[0] for row in rows if row.endswith((" argmax", " weighted"))}
-    specs = [reward_spec(label) for label in sorted(labels)]
+    specs = [RewardSpec.from_label(label) for label in sorted(labels)]
     scores = {spec.label: [load_scores(folder, seed, spec) for seed in seeds] for spec in specs}
     hits = best_of_n_hits(problems, pools, scores, specs, sorted({1, n}))
     table = {row: by_n[n] for row, by_n in hits.items()}

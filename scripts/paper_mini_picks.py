@@ -28,17 +28,18 @@ from hrmsearch.benchmarks.candidates import is_correct, rescore
 from hrmsearch.benchmarks.paper_mini.pools import load_pool, score_record
 from hrmsearch.config import PolicyConfig, RewardConfig
 from hrmsearch.engine.prompts import PromptBuilder
+from hrmsearch.jsonl import read_jsonl
 
 
-def read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+def records(path: Path) -> list[dict]:
+    return [record for _, record in read_jsonl(path)]
 
 
 def picks(folder: Path, label: str, golds: dict[str, str]) -> dict:
     rows = []
     for pool_path in sorted((folder / "pools").glob("seed*.jsonl")):
-        pools = {record["problem_id"]: record for record in read_jsonl(pool_path)}
-        for scored in read_jsonl(folder / "scores" / pool_path.stem / f"{label}.jsonl"):
+        pools = {record["problem_id"]: record for record in records(pool_path)}
+        for scored in records(folder / "scores" / pool_path.stem / f"{label}.jsonl"):
             candidates = pools[scored["problem_id"]]["candidates"]
             pick = candidates[int(np.argmax(scored["scores"]))]
             correct = is_correct(pick["answer"], golds[scored["problem_id"]])

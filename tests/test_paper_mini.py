@@ -276,12 +276,13 @@ def load_script(name: str):
 def test_pairs_script_reads_the_same_outcomes_as_the_run(tiny_run):
     out, result = tiny_run
     pairs = load_script("paper_mini_pairs")
-    rows = pairs.row_hits(out, {"hrm_hnc argmax", "majority", "one sample", "pass@N"}, 2)
+    rows = pairs.row_hits(out, {"hrm_hnc argmax", "hrm_hnc+mean weighted", "majority", "one sample", "pass@N"}, 2)
     golds = {p.id: p.answer for p in arith.split("test")[:2]}
     pool = read_lines(out / "pools" / "seed0.jsonl")
     first_correct = [is_correct(row["candidates"][0]["answer"], golds[row["problem_id"]]) for row in pool]
     assert rows["one sample"].tolist() == [first_correct]
     assert rows["hrm_hnc argmax"].mean() == pytest.approx(result["argmax"]["hrm_hnc"])
+    assert rows["hrm_hnc+mean weighted"].mean() == pytest.approx(result["weighted"]["hrm_hnc+mean"])
     assert rows["majority"].mean() == pytest.approx(result["majority"])
     assert rows["pass@N"].mean() == pytest.approx(result["pass"])
 

@@ -100,6 +100,12 @@ class RewardSpec(BaseModel):
         """Table label, e.g. ``prm``, ``hrm_hnc`` (fine: the paper's inference) or ``hrm_hnc+mean``."""
         return self.model if self.combine == "fine" else f"{self.model}+{self.combine}"
 
+    @classmethod
+    def from_label(cls, label: str) -> RewardSpec:
+        """The spec a table label names (the inverse of :attr:`label`)."""
+        model, _, combine = label.partition("+")
+        return cls(model=model, combine=combine or "fine")
+
     def config(self, aggregate: str) -> RewardConfig:
         return parse_config(
             RewardConfig, model=self.model, outcome=self.outcome, combine=self.combine, aggregate=aggregate
