@@ -20,9 +20,7 @@ CPU (float32) or CUDA (bf16 by default).
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, Cache
@@ -41,20 +39,9 @@ from hrmsearch.engine.hf_cache import (
     supports_shared_prefix,
     use_shared_prefix_attention,
 )
+from hrmsearch.torch_utils import pad_batch, pick_device, pick_dtype
 
 DEFAULT_TOP_K = 50  # what transformers' generate uses when the model's generation config leaves top_k unset
-
-
-def pick_device(device: str) -> str:
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return device
-
-
-def pick_dtype(dtype: str, device: str) -> torch.dtype:
-    if dtype == "auto":
-        return torch.bfloat16 if device.startswith("cuda") else torch.float32
-    return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[dtype]
 
 
 @dataclass
@@ -92,21 +79,6 @@ class _Batch:
             self.cache.reorder_cache(keep_index)
             self.attention = self.attention.index_select(0, keep_index)
         return tokens.index_select(0, keep_index)
-
-
-def pad_batch(
-    rows: Sequence[Sequence[int]], pad_id: int, side: Literal["left", "right"]
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(input_ids, attention_mask)`` of ``rows`` padded on ``side`` to the longest (the policy pads
-    prompts on the left, the reward models pad windows on the right)."""
-    width = max(len(ids) for ids in rows)
-    input_ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-    attention = torch.zeros((len(rows), width), dtype=torch.long)
-    for index, ids in enumerate(rows):
-        span = slice(width - len(ids), width) if side == "left" else slice(0, len(ids))
-        input_ids[index, span] = torch.tensor(ids, dtype=torch.long)
-        attention[index, span] = 1
-    return input_ids, attention
 
 
 class HFPolicy:

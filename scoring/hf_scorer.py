@@ -21,10 +21,10 @@ import numpy as np
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from hrmsearch.engine.hf_policy import pad_batch, pick_device, pick_dtype
 from hrmsearch.errors import HrmError
 from hrmsearch.scoring.cached import CachedScorer, head_kind, length_buckets, logits_to_scores
 from hrmsearch.scoring.likelihood import is_likelihood_folder
+from hrmsearch.torch_utils import pad_batch, pick_device, pick_dtype
 
 CPU_BATCH_TOKENS = 1024
 CAUSAL_MODEL_TYPES = frozenset({"llama", "mistral", "qwen2", "qwen3"})

@@ -32,8 +32,8 @@ from pydantic import BaseModel
 from torch import nn
 from transformers import AutoModelForCausalLM
 
-from hrmsearch.engine.hf_policy import pad_batch
 from hrmsearch.scoring.windows import Window
+from hrmsearch.torch_utils import pad_batch
 
 HEAD_FILE = "reward_head.json"
 HEAD_KIND = "step_likelihood"

@@ -13,7 +13,6 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from hrmsearch.engine.hf_policy import pick_device, pick_dtype
 from hrmsearch.scoring.cached import CachedScorer, length_buckets
 from hrmsearch.scoring.hf_scorer import capped_batch_tokens, load_reward_tokenizer
 from hrmsearch.scoring.likelihood import (
@@ -24,6 +23,7 @@ from hrmsearch.scoring.likelihood import (
     span_features,
 )
 from hrmsearch.scoring.windows import Window
+from hrmsearch.torch_utils import pick_device, pick_dtype
 
 
 class LikelihoodScorer(CachedScorer):

@@ -44,7 +44,6 @@ from transformers import (
 )
 
 from hrmsearch.assets import default_policy_path
-from hrmsearch.engine.hf_policy import pick_device
 from hrmsearch.engine.tiny.train_policy import learning_rate, tiny_llama_config
 from hrmsearch.errors import HrmError
 from hrmsearch.scoring.likelihood import (
@@ -56,6 +55,7 @@ from hrmsearch.scoring.likelihood import (
 from hrmsearch.scoring.prompt import window_prompt
 from hrmsearch.scoring.samples import RewardSample, read_samples
 from hrmsearch.scoring.train_batches import data_loss, encode_samples, epoch_batches, eval_loss
+from hrmsearch.torch_utils import pick_device
 
 KIND_WINDOWS = {"prm": ("fine",), "hrm": ("fine", "coarse"), "orm": ("outcome",)}
 LAST_DIR = "last"

@@ -19,11 +19,11 @@ import torch
 import torch.nn.functional as F
 from pydantic import BaseModel, Field
 
-from hrmsearch.engine.hf_policy import pad_batch
 from hrmsearch.scoring.cached import length_buckets
 from hrmsearch.scoring.likelihood import EncodedWindow, StepLikelihoodModel, encode_likelihood_window
 from hrmsearch.scoring.prompt import encode_window
 from hrmsearch.scoring.samples import RewardSample
+from hrmsearch.torch_utils import pad_batch
 
 
 class Encoded(BaseModel):
