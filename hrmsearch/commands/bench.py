@@ -19,6 +19,7 @@ import argparse
 import json
 from pathlib import Path
 
+from hrmsearch.commands.options import add_policy_options
 from hrmsearch.errors import HrmError
 
 
@@ -37,8 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--workers", type=int, default=1, help="K Ray actors, each with its own models")
     parser.add_argument("--grader", default=None, choices=["prm800k", "math-verify", "numeric"],
                         help="default: prm800k for math500/prm800k, numeric for gsm8k/arith")
-    parser.add_argument("--policy", default=None, help="HF model path or id (default: shipped tiny policy)")
-    parser.add_argument("--backend", default="auto", choices=["auto", "vllm", "transformers"])
+    add_policy_options(parser)
     parser.add_argument("--reward", default=None, help="reward model folder, shipped name, or 'none'")
     parser.add_argument("--combine", default="fine", choices=["fine", "coarse", "mean", "min", "max"])
     parser.add_argument("--aggregate", default="last", choices=["last", "min", "prod", "mean"])

@@ -9,11 +9,12 @@ import argparse
 import json
 import time
 
+from hrmsearch.commands.options import add_policy_options
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("eval-policy", help="greedy / pass@k of a policy on arith-test", description=__doc__)
-    parser.add_argument("--policy", default=None)
-    parser.add_argument("--backend", default="auto", choices=["auto", "vllm", "transformers"])
+    add_policy_options(parser)
     parser.add_argument("--limit", type=int, default=500)
     parser.add_argument("--k", type=int, default=16)
     parser.add_argument("--temperature", type=float, default=1.0)

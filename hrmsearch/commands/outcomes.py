@@ -12,6 +12,8 @@ import argparse
 import json
 from pathlib import Path
 
+from hrmsearch.commands.options import add_policy_options
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("outcomes", help="ORM samples from sampled solutions", description=__doc__)
@@ -22,8 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--temperature", type=float, default=1.0)
     parser.add_argument("--test-fraction", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--policy", default=None)
-    parser.add_argument("--backend", default="auto", choices=["auto", "vllm", "transformers"])
+    add_policy_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ import json
 import shlex
 from pathlib import Path
 
+from hrmsearch.commands.options import add_backend_option
 from hrmsearch.errors import HrmError
 
 DEFAULT_OUT = "docs/results/arith"
@@ -48,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--search-problems", type=int, default=None,
                         help="search block on the first P' problems only (default: --problems)")
     parser.add_argument("--search-seeds", default=None, help="seeds of the search block (default: --seeds)")
-    parser.add_argument("--backend", default="auto", choices=["auto", "vllm", "transformers"])
+    add_backend_option(parser)
     parser.add_argument("--chunk", type=int, default=32, help="problems per scheduler call (the unit of resume)")
     parser.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples")
     parser.add_argument("--bootstrap-seed", type=int, default=0)

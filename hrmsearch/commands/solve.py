@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from hrmsearch.commands.options import add_policy_options
+
 STRATEGY_CHOICES = ["greedy", "self_consistency", "best_of_n", "step_greedy", "beam", "dvts", "mcts"]
 
 
@@ -13,8 +15,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("question", help="the problem text")
     parser.add_argument("--strategy", default="greedy", choices=STRATEGY_CHOICES)
     parser.add_argument("--n", type=int, default=None, help="samples / beams / candidates")
-    parser.add_argument("--policy", default=None, help="HF model path or id (default: shipped tiny policy)")
-    parser.add_argument("--backend", default="auto", choices=["auto", "vllm", "transformers"])
+    add_policy_options(parser)
     parser.add_argument("--reward", default=None, help="reward model folder or shipped name")
     parser.add_argument("--temperature", type=float, default=None)
     parser.add_argument("--max-steps", type=int, default=None)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from hrmsearch.commands.options import add_policy_options
 from hrmsearch.errors import HrmError
 
 
@@ -30,8 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--limit", type=int, default=None, help="first N problems")
     parser.add_argument("--batch-problems", type=int, default=16, help="problems grown together per run")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--policy", default=None, help="HF model path or id (default: shipped tiny policy)")
-    parser.add_argument("--backend", default="auto", choices=["auto", "vllm", "transformers"])
+    add_policy_options(parser)
 
 
 def load_problems(dataset: str, limit: int | None):
