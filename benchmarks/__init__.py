@@ -1,1 +1,1 @@
-"""hrmsearch.benchmarks: datasets, answer grading, the harness, reports and perf benchmarks."""
+"""hrmsearch.benchmarks: the benchmark harness, its reports, the paper in miniature and perf commands."""

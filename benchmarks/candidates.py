@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from hrmsearch.benchmarks.grading import grade
 from hrmsearch.config import RewardConfig, SearchConfig
 from hrmsearch.engine.prompts import PromptBuilder
 from hrmsearch.records import Problem, Solution, Trajectory
 from hrmsearch.search.context import SearchContext
 from hrmsearch.search.run import run_strategy, strategy_config
 from hrmsearch.search.scheduler import Scheduler
+from hrmsearch.tasks.grading import grade
 
 Pick = Callable[[Sequence[Trajectory]], Trajectory | None]
 

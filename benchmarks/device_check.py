@@ -24,13 +24,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from hrmsearch import arith
 from hrmsearch.assets import asset_path
 from hrmsearch.benchmarks.perf.scoring import make_model_folder, mixed_windows
 from hrmsearch.config import PolicyConfig, RewardConfig
 from hrmsearch.engine.loader import load_policy
 from hrmsearch.scoring.loader import load_scorer
 from hrmsearch.search.run import run_strategy, strategy_config
+from hrmsearch.tasks import arith
 
 
 def device_name(device: str) -> str:

@@ -17,9 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from tqdm import tqdm
 
-from hrmsearch.benchmarks.datasets import SHARED_FILES, load_dataset, shared_data_path, sniff_format
-from hrmsearch.benchmarks.grading import DEFAULT_GRADER
-from hrmsearch.benchmarks.outcomes import graded_records
+from hrmsearch.benchmarks.graded import graded_records
 from hrmsearch.benchmarks.plan import RunSettings, Unit, check_strategies, describe_plan, make_units
 from hrmsearch.benchmarks.report import write_reports
 from hrmsearch.benchmarks.store import BenchRecord, RecordKey, RunFolder
@@ -27,6 +25,8 @@ from hrmsearch.benchmarks.workers import ModelSpec, UnitSolver, solve_in_process
 from hrmsearch.config import RewardConfig, parse_config
 from hrmsearch.errors import HrmError
 from hrmsearch.records import Problem, Solution
+from hrmsearch.tasks.datasets import SHARED_FILES, load_dataset, shared_data_path, sniff_format
+from hrmsearch.tasks.grading import DEFAULT_GRADER
 
 NO_REWARD = "none"
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from hrmsearch.benchmarks.plan import BUDGETS, RunSettings, record_ns
-from hrmsearch.benchmarks.store import BenchRecord, RunFolder, write_atomic
+from hrmsearch.benchmarks.store import BenchRecord, RunFolder
+from hrmsearch.jsonl import write_atomic
 from hrmsearch.records import Problem
 
 SUMMARY_FILE = "summary.md"

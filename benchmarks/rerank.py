@@ -16,11 +16,11 @@ from __future__ import annotations
 import argparse
 import json
 
-from hrmsearch import arith
 from hrmsearch.api import get_policy, get_scorer
 from hrmsearch.benchmarks.candidates import accuracy, candidate_pool, pass_hits, powers_of_two, rescore, share
 from hrmsearch.config import RewardConfig
 from hrmsearch.search.voting import argmax, majority, weighted_majority
+from hrmsearch.tasks import arith
 
 
 def main(argv: list[str] | None = None) -> dict:

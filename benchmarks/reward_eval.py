@@ -26,8 +26,8 @@ from pydantic import BaseModel
 from tqdm import tqdm
 
 from hrmsearch.scoring.aggregate import combine, needs_coarse
-from hrmsearch.scoring.prm800k import iter_file_samples
-from hrmsearch.scoring.samples import RewardSample
+from hrmsearch.training.prm800k import iter_file_samples
+from hrmsearch.training.samples import RewardSample
 
 StepKey = tuple[str, int, int]  # (record source, step index, completion index)
 

@@ -16,8 +16,8 @@ import random
 
 import numpy as np
 
-from hrmsearch import arith
 from hrmsearch.scoring.windows import Window
+from hrmsearch.tasks import arith
 
 
 def right_and_slipped_windows(count: int, seed: int = 1) -> tuple[list[Window], list[Window]]:

@@ -1,4 +1,4 @@
-"""The benchmark run folder room: ``records.jsonl`` (append-only, resumable), ``run.json``, atomic writes.
+"""The benchmark run folder: ``records.jsonl`` (append-only, resumable), ``run.json``, atomic writes.
 
 One ``BenchRecord`` per (problem, strategy, N), appended and flushed as units
 finish. Reopening a folder repairs a torn last line (a kill mid-write), skips the
@@ -8,16 +8,15 @@ keys already recorded, and refuses to mix records made with other settings.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
-from hrmsearch.benchmarks.grading.results import Verdict
 from hrmsearch.benchmarks.plan import RunSettings
 from hrmsearch.errors import HrmError
-from hrmsearch.jsonl import repair_tail
+from hrmsearch.jsonl import read_records, repair_tail, write_atomic
 from hrmsearch.records import Cost
+from hrmsearch.tasks.grading.results import Verdict
 
 RECORDS_FILE = "records.jsonl"
 SETTINGS_FILE = "run.json"
@@ -49,30 +48,6 @@ class BenchRecord(BaseModel):
         return (self.problem_id, self.strategy, self.n)
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write ``data`` to a temporary file next to ``path`` and rename it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as tmp:
-            tmp.write(data.encode() if isinstance(data, str) else data)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-
-
-def _parse_line(path: Path, number: int, line: str) -> BenchRecord:
-    try:
-        return BenchRecord.model_validate_json(line)
-    except ValidationError as error:
-        item = error.errors()[0]
-        field = ".".join(str(part) for part in item["loc"]) or "line"
-        raise HrmError(f"{path}:{number}: field {field}: {item['msg']}") from None
-
-
 class RunFolder:
     """A benchmark run folder: settings, the records file, and its reports."""
 
@@ -102,15 +77,9 @@ class RunFolder:
 
     def load(self) -> dict[RecordKey, BenchRecord]:
         """The records on disk by key (a later duplicate of a key replaces the earlier one)."""
-        records: dict[RecordKey, BenchRecord] = {}
         if not self.records_path.exists():
-            return records
-        with self.records_path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if line.strip():
-                    record = _parse_line(self.records_path, number, line)
-                    records[record.key] = record
-        return records
+            return {}
+        return {record.key: record for record in read_records(self.records_path, BenchRecord)}
 
     def append(self, records: list[BenchRecord]) -> None:
         """Append ``records`` as JSON lines, flushed and synced before returning."""

@@ -1,17 +1,33 @@
-"""Append-only JSONL helpers shared by every room that writes resumable outputs."""
+"""JSONL files: a typed, numbered reader, an append-only store with torn-tail repair, atomic writes.
+
+Every resumable output of the project (benchmark records, training trees, pools,
+scores, timings) is a JSONL file of pydantic records. Reading validates every
+line and raises a one-line :class:`~hrmsearch.errors.HrmError` naming
+``file:line`` and the field. Opening a store for appending first truncates a last
+line cut short by a killed writer (with a warning). Final reports are written
+through a temporary file and a rename, so a reader never sees half a file.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import IO, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from hrmsearch.errors import HrmError
+
+RecordT = TypeVar("RecordT", bound=BaseModel)
 
 
 def repair_tail(path: Path) -> int:
     """Truncate a last line left incomplete by a killed writer; return the bytes removed."""
+    path = Path(path)
     if not path.exists() or path.stat().st_size == 0:
         return 0
     data = path.read_bytes()
@@ -53,3 +69,74 @@ def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict]]:
             if not isinstance(value, dict):
                 raise HrmError(f"{path}:{number}: expected a JSON object, got {type(value).__name__}")
             yield number, value
+
+
+def parse_record(model: type[RecordT], value: dict, path: str | Path, number: int) -> RecordT:
+    """``model`` from ``value``; a validation error names ``file:line`` and the first bad field."""
+    try:
+        return model.model_validate(value)
+    except ValidationError as error:
+        item = error.errors()[0]
+        field = ".".join(str(part) for part in item["loc"]) or model.__name__
+        raise HrmError(f"{path}:{number}: field {field}: {item['msg']}") from None
+
+
+def read_numbered(path: str | Path, model: type[RecordT]) -> Iterator[tuple[int, RecordT]]:
+    """``(line number, record)`` for every line of ``path``, validated as ``model``."""
+    for number, value in read_jsonl(path):
+        yield number, parse_record(model, value, path, number)
+
+
+def read_records(path: str | Path, model: type[RecordT]) -> Iterator[RecordT]:
+    """Every record of ``path`` in order, validated as ``model``."""
+    for _, record in read_numbered(path, model):
+        yield record
+
+
+def write_record(handle: IO[str], record: BaseModel) -> None:
+    """One record as one line, flushed, so a later error never loses it."""
+    handle.write(record.model_dump_json() + "\n")
+    handle.flush()
+
+
+class JsonlStore(Generic[RecordT]):
+    """Append-only JSONL of ``record_type`` keyed by ``id_field``; resumable after a kill."""
+
+    def __init__(self, path: str | Path, record_type: type[RecordT], id_field: str = "problem_id"):
+        self.path = Path(path)
+        self.record_type = record_type
+        self.id_field = id_field
+
+    def finished_ids(self) -> set[str]:
+        """Ids already written (after repairing a cut-off last line)."""
+        repair_tail(self.path)
+        if not self.path.exists():
+            return set()
+        return {getattr(record, self.id_field) for record in read_records(self.path, self.record_type)}
+
+    def append(self, record: RecordT) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a") as handle:
+            write_record(handle, record)
+
+
+def write_atomic(path: str | Path, data: str | bytes) -> Path:
+    """Write ``data`` to a temporary file next to ``path`` and rename it over ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as tmp:
+            tmp.write(data.encode() if isinstance(data, str) else data)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_records_atomic(path: str | Path, records: Iterable[BaseModel]) -> Path:
+    """Write all ``records`` as JSONL in one atomic replace of ``path``."""
+    return write_atomic(path, "".join(record.model_dump_json() + "\n" for record in records))

@@ -1,1 +1,1 @@
-"""hrmsearch.scoring: the reward room. HRM/PRM/ORM scorers, windows, aggregation, training."""
+"""hrmsearch.scoring: inference scoring. Reward-model scorers, windows, prompts, aggregation."""

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from hrmsearch import arith
 from hrmsearch.benchmarks.paper_mini.bootstrap import bootstrap_interval
 from hrmsearch.benchmarks.paper_mini.cells import MAJORITY, best_of_n_hits
 from hrmsearch.benchmarks.paper_mini.options import RewardSpec
 from hrmsearch.benchmarks.paper_mini.pools import load_pool, load_scores
+from hrmsearch.tasks import arith
 
 ONE_SAMPLE = "one sample"
 

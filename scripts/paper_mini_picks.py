@@ -23,12 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
-from hrmsearch import arith
 from hrmsearch.benchmarks.candidates import is_correct, rescore
 from hrmsearch.benchmarks.paper_mini.pools import load_pool, score_record
 from hrmsearch.config import PolicyConfig, RewardConfig
 from hrmsearch.engine.prompts import PromptBuilder
 from hrmsearch.jsonl import read_jsonl
+from hrmsearch.tasks import arith
 
 
 def records(path: Path) -> list[dict]:

@@ -1,1 +1,1 @@
-"""hrmsearch.search: the search room. Numba tree, batching scheduler, strategies, tree emission, HNC."""
+"""hrmsearch.search: inference search. Numba tree, batching scheduler, strategies, voting."""

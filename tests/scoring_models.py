@@ -21,7 +21,7 @@ def tiny_tokenizer():
     if (policy / "tokenizer.json").exists():
         return AutoTokenizer.from_pretrained(policy)
     from hrmsearch.engine.tiny.tokenizer import build_tokenizer
-    from hrmsearch.engine.tiny.train_policy import tokenizer_corpus
+    from hrmsearch.training.train_policy import tokenizer_corpus
 
     return build_tokenizer(tokenizer_corpus(0, 400) + ["Question: Let's break it down step by step! good bad"] * 30)
 

@@ -6,8 +6,8 @@ import json
 import random
 import re
 
-from hrmsearch import arith
 from hrmsearch.answers import extract_answer
+from hrmsearch.tasks import arith
 
 EQUATION = re.compile(r"^(\d+) ([-+*/]) (\d+) = (\d+)$")
 

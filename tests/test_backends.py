@@ -9,9 +9,9 @@ import textwrap
 
 import pytest
 
-from hrmsearch import arith
 from hrmsearch.engine.base import SamplingParams
 from hrmsearch.engine.vllm_policy import vllm_available
+from hrmsearch.tasks import arith
 
 PROBLEMS = arith.split("test")[:4]
 
@@ -85,7 +85,7 @@ def test_hf_backend_rejects_prompt_over_context(hf_policy):
 VLLM_SCRIPT = textwrap.dedent(
     """
     import json
-    from hrmsearch import arith
+    from hrmsearch.tasks import arith
     from hrmsearch.api import solve_many
     from hrmsearch.config import PolicyConfig
     from hrmsearch.engine.base import SamplingParams

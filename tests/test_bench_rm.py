@@ -79,14 +79,14 @@ def test_cli_prints_the_report_as_json_last(prm_file, monkeypatch, capsys):
 
 
 def test_shared_prm800k_sample_reads(monkeypatch):
-    from hrmsearch.benchmarks.datasets import shared_data_path
+    from hrmsearch.tasks.datasets import shared_data_path
 
     samples = prm800k_samples(shared_data_path("prm800k"), "fine")
     assert samples and {s.label for s in samples} <= {0.0, 1.0}
 
 
 def test_tree_samples_rerank_pairs_are_siblings_with_the_same_previous_steps():
-    from hrmsearch.scoring.samples import RewardSample
+    from hrmsearch.training.samples import RewardSample
 
     def node(name, previous, label):
         return RewardSample(question="q", previous=previous, current=name, label=label, source=f"p/tree/{name}",

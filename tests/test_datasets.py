@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from hrmsearch import arith
-from hrmsearch.benchmarks.datasets import gsm8k_gold, load_dataset, shared_data_path
 from hrmsearch.errors import HrmError
+from hrmsearch.tasks import arith
+from hrmsearch.tasks.datasets import gsm8k_gold, load_dataset, shared_data_path
 
 
 @pytest.fixture(scope="module")

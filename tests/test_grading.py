@@ -9,12 +9,12 @@ import time
 import pytest
 
 from hrmsearch.answers import last_boxed
-from hrmsearch.benchmarks.datasets import load_dataset, shared_data_path
-from hrmsearch.benchmarks.grading import GradeCounts, Verdict, grade, grade_many, grade_result
-from hrmsearch.benchmarks.grading.pool import CRASHED, TIMED_OUT, HardTimeoutPool
-from hrmsearch.benchmarks.grading.prm800k import grade_answer, math_normalize, strict_normalize
-from hrmsearch.benchmarks.grading.report import DEFAULT_PAIRS, agreement, main, read_pairs
 from hrmsearch.errors import HrmError
+from hrmsearch.tasks.datasets import load_dataset, shared_data_path
+from hrmsearch.tasks.grading import GradeCounts, Verdict, grade, grade_many, grade_result
+from hrmsearch.tasks.grading.pool import CRASHED, TIMED_OUT, HardTimeoutPool
+from hrmsearch.tasks.grading.prm800k import grade_answer, math_normalize, strict_normalize
+from hrmsearch.tasks.grading.report import DEFAULT_PAIRS, agreement, main, read_pairs
 
 REQUIRED_CATEGORIES = {"fraction", "interval", "degrees", "units", "tuple", "integer", "sqrt", "pi"}
 

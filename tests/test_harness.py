@@ -18,7 +18,7 @@ GOLD = {}  # question -> gold answer of the arith problems the fakes see
 
 def _gold(question: str) -> str:
     if not GOLD:
-        from hrmsearch import arith
+        from hrmsearch.tasks import arith
 
         GOLD.update({p.question: p.answer for p in arith.split("test")})
     return GOLD[question]
@@ -84,7 +84,7 @@ def test_records_and_summary_of_a_scripted_run(tmp_path):
 
 
 def _gold_of(index: int) -> str:
-    from hrmsearch import arith
+    from hrmsearch.tasks import arith
 
     return arith.split("test")[index].answer
 
@@ -100,7 +100,7 @@ def test_self_consistency_subsamples_majority_of_first_k(tmp_path):
 
 
 def arith_question(index: int) -> str:
-    from hrmsearch import arith
+    from hrmsearch.tasks import arith
 
     return arith.split("test")[index].question
 

@@ -7,7 +7,7 @@ import math
 import pytest
 from trees_helpers import brute_force_label, build_tree
 
-from hrmsearch.search.trees.hnc import HncParams, HncReport, compress, compress_all, plan_moves
+from hrmsearch.training.hnc import HncParams, HncReport, compress, compress_all, plan_moves
 
 #            0 (root: never X, even with 4 children)
 #      1        2  3  4
@@ -66,7 +66,7 @@ def test_moved_child_keeps_its_subtree():
 
 
 def compress_with(tree, draws):
-    import hrmsearch.search.trees.hnc as hnc
+    import hrmsearch.training.hnc as hnc
 
     original = hnc.tree_rng
     hnc.tree_rng = lambda seed, problem_id: ScriptedRng(draws)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fakes import ScriptedPolicy
 
 from hrmsearch.records import Problem
-from hrmsearch.search.trees.outcomes import outcome_samples
+from hrmsearch.training.outcome_samples import outcome_samples
 
 
 def test_outcome_samples_label_answers_by_correctness_and_split_by_problem():

@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hrmsearch import arith
 from hrmsearch.benchmarks.candidates import is_correct
 from hrmsearch.benchmarks.paper_mini.bootstrap import bootstrap_interval, bootstrap_ratio
 from hrmsearch.benchmarks.paper_mini.pools import ScoreRecord, pool_digest
@@ -23,6 +22,7 @@ from hrmsearch.benchmarks.paper_mini.self_correction import (
 )
 from hrmsearch.cli import main
 from hrmsearch.records import Problem, Solution, Trajectory
+from hrmsearch.tasks import arith
 
 # --- bootstrap -------------------------------------------------------------------------------
 

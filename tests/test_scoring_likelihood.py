@@ -23,10 +23,10 @@ from hrmsearch.scoring.likelihood import (
     prefix_carriers,
 )
 from hrmsearch.scoring.loader import load_scorer
-from hrmsearch.scoring.samples import write_samples
-from hrmsearch.scoring.train import TrainOptions, train
-from hrmsearch.scoring.train_batches import ranking_loss
 from hrmsearch.scoring.windows import Window, coarse_window
+from hrmsearch.training.batches import ranking_loss
+from hrmsearch.training.samples import write_samples
+from hrmsearch.training.train_reward import TrainOptions, train
 
 WINDOW = Window(question="Tom has 3 coins. He finds 4 more coins. How many coins?",
                 previous=("3 + 4 = 7",), current="The answer is \\boxed{7}.")

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from hrmsearch.errors import HrmError
-from hrmsearch.scoring.prm800k import build_samples, iter_file_samples
-from hrmsearch.scoring.samples import read_samples
+from hrmsearch.training.prm800k import build_samples, iter_file_samples
+from hrmsearch.training.samples import read_samples
 
 SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "prm800k_sample.jsonl"
 pytestmark = pytest.mark.skipif(not SAMPLE.exists(), reason="shared/data/prm800k_sample.jsonl missing")

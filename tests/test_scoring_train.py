@@ -13,8 +13,8 @@ from hrmsearch.cli import main as cli_main
 from hrmsearch.config import RewardConfig
 from hrmsearch.errors import HrmError
 from hrmsearch.scoring.loader import load_scorer
-from hrmsearch.scoring.samples import RewardSample, write_samples
-from hrmsearch.scoring.train import TrainOptions, split_by_question, train
+from hrmsearch.training.samples import RewardSample, write_samples
+from hrmsearch.training.train_reward import TrainOptions, split_by_question, train
 
 
 def toy_samples(count: int = 48, soft: bool = False) -> list[RewardSample]:
@@ -95,7 +95,7 @@ def test_cli_train_reports_bad_input_in_one_line(tmp_path, capsys):
 def test_ranking_groups_are_questions_or_siblings_and_batches_keep_groups_whole():
     from scoring_models import tiny_tokenizer
 
-    from hrmsearch.scoring.train_batches import encode_samples, question_batches
+    from hrmsearch.training.batches import encode_samples, question_batches
 
     samples = [RewardSample(question=q, previous=prev, current=cur, label=label)
                for q, prev, cur, label in [("q1", [], "1 + 1 = 2", 1.0), ("q1", [], "1 + 1 = 3", 0.0),

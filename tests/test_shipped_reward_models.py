@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hrmsearch import arith
 from hrmsearch.api import solve
 from hrmsearch.benchmarks.slips import right_and_slipped_windows
 from hrmsearch.config import RewardConfig
 from hrmsearch.scoring.loader import load_scorer, resolve_reward_path
+from hrmsearch.tasks import arith
 
 
 @pytest.mark.parametrize("name", ["prm", "hrm", "hrm_hnc", "orm"])

@@ -14,10 +14,10 @@ import re
 import numpy as np
 import pytest
 
-from hrmsearch import arith
 from hrmsearch.assets import asset_path
 from hrmsearch.config import RewardConfig
 from hrmsearch.search.run import run_strategy, strategy_config
+from hrmsearch.tasks import arith
 
 pytestmark = pytest.mark.skipif(
     not (asset_path("policy") / "config.json").exists(), reason="the shipped tiny policy is not built yet"

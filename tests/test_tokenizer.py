@@ -7,9 +7,9 @@ import random
 import pytest
 from transformers import AutoTokenizer
 
-from hrmsearch import arith
 from hrmsearch.assets import default_policy_path
 from hrmsearch.engine.prompts import PromptBuilder
+from hrmsearch.tasks import arith
 
 
 @pytest.fixture(scope="module")

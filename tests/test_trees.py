@@ -11,10 +11,10 @@ from fakes import ScriptedPolicy
 from trees_helpers import brute_force_label, build_tree
 
 from hrmsearch.errors import HrmError
+from hrmsearch.jsonl import JsonlStore, read_records
 from hrmsearch.records import Problem
-from hrmsearch.search.trees.generate import generate_trees, grow_into
-from hrmsearch.search.trees.records import TreeSettings
-from hrmsearch.search.trees.store import JsonlStore, read_records
+from hrmsearch.training.generate import generate_trees, grow_into
+from hrmsearch.training.tree_records import TreeRecord, TreeSettings
 
 
 def exact_grade(answer, gold):
@@ -115,7 +115,7 @@ def test_mcts_tree_labels_are_rollout_fractions_and_problems_batch():
 
 def test_resume_after_kill_loses_no_finished_tree_and_redoes_none(tmp_path):
     out = tmp_path / "trees.jsonl"
-    store = JsonlStore(out)
+    store = JsonlStore(out, TreeRecord)
     settings = TreeSettings(k=2, depth=3)
     grow_into(store, problems(3), ScriptedPolicy(scripted_steps), settings, exact_grade, batch_problems=1)
     lines = out.read_bytes().splitlines(keepends=True)
@@ -127,7 +127,7 @@ def test_resume_after_kill_loses_no_finished_tree_and_redoes_none(tmp_path):
     assert report.skipped == 2 and report.written == 1
     assert all(prompt.startswith("Question: q 2") for prompts, _ in policy.calls for prompt in prompts)
     assert out.read_bytes() == lines[0] + lines[1] + lines[2]
-    assert [t.problem_id for t in read_records(out)] == ["p0", "p1", "p2"]
+    assert [t.problem_id for t in read_records(out, TreeRecord)] == ["p0", "p1", "p2"]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert grow_into(store, problems(3), policy, settings, exact_grade).written == 0
@@ -141,6 +141,6 @@ def test_bad_record_in_the_middle_names_the_line(tmp_path):
 
     out.write_text(good + "\n" + json.dumps(bad) + "\n" + good + "\n")
     with pytest.raises(HrmError, match=r"trees.jsonl:2: .*parent"):
-        list(read_records(out))
+        list(read_records(out, TreeRecord))
     with pytest.raises(HrmError, match=r"trees.jsonl:2"):
-        JsonlStore(out).finished_ids()
+        JsonlStore(out, TreeRecord).finished_ids()

@@ -1,4 +1,4 @@
-"""Tree -> PRM / HRM samples: the paper's balanced selection, HNC union, split by problem."""
+"""Training trees -> PRM / HRM samples: the paper's balanced selection, HNC union, split by problem."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import random
 
 from trees_helpers import build_tree
 
-from hrmsearch.search.trees.hnc import compress
-from hrmsearch.search.trees.samples import (
+from hrmsearch.training.hnc import compress
+from hrmsearch.training.tree_records import TreeRecord
+from hrmsearch.training.tree_samples import (
     build_samples,
     held_out_ids,
     problem_samples,
@@ -87,15 +88,15 @@ def test_cli_hnc_then_samples(tmp_path, capsys):
     import json
 
     from hrmsearch.cli import main
-    from hrmsearch.search.trees.store import JsonlStore, read_records
+    from hrmsearch.jsonl import JsonlStore, read_records
 
     trees_path, hnc_path, out = tmp_path / "trees.jsonl", tmp_path / "hnc.jsonl", tmp_path / "hrm.jsonl"
-    store = JsonlStore(trees_path)
+    store = JsonlStore(trees_path, TreeRecord)
     for i in range(5):
         store.append(build_tree([None, 0, 0, 1, 1, 1, 1, 3, 3], {4, 7}, problem_id=f"p{i}"))
     assert main(["hnc", str(trees_path), "--out", str(hnc_path), "--seed", "2"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["trees"] == 5 and report["merged"] == sum(t.hnc.moved for t in read_records(hnc_path))
+    assert report["trees"] == 5 and report["merged"] == sum(t.hnc.moved for t in read_records(hnc_path, TreeRecord))
     assert main(["samples", str(trees_path), "--hnc", str(hnc_path), "--kind", "hrm", "--out", str(out)]) == 0
     counts = json.loads(capsys.readouterr().out)["samples"]
     assert counts["test"] == len(list(open(tmp_path / "hrm.test.jsonl"))) and counts["train"] > 0

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from hrmsearch.search.trees.labels import relabel
-from hrmsearch.search.trees.records import Tree, TreeNode
+from hrmsearch.training.labels import relabel
+from hrmsearch.training.tree_records import TreeNode, TreeRecord
 
 
-def build_tree(parents: list[int | None], correct_leaves: set[int], problem_id: str = "p0") -> Tree:
+def build_tree(parents: list[int | None], correct_leaves: set[int], problem_id: str = "p0") -> TreeRecord:
     """A labelled tree: node i's parent is ``parents[i]``; leaves in ``correct_leaves`` are right."""
     has_kids = {p for p in parents if p is not None}
     depths = [0] * len(parents)
@@ -22,10 +22,10 @@ def build_tree(parents: list[int | None], correct_leaves: set[int], problem_id: 
                 terminal=leaf, correct=(node in correct_leaves) if leaf else None,
             )
         )
-    return relabel(Tree(problem_id=problem_id, question=f"question {problem_id}", answer="1", nodes=nodes))
+    return relabel(TreeRecord(problem_id=problem_id, question=f"question {problem_id}", answer="1", nodes=nodes))
 
 
-def brute_force_label(tree: Tree, node: int) -> float:
+def brute_force_label(tree: TreeRecord, node: int) -> float:
     """Correct leaves / leaves under ``node``, by explicit recursion."""
     kids = tree.children()
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hrmsearch.benchmarks.store import write_atomic
 from hrmsearch.config import RewardConfig, parse_config
 from hrmsearch.errors import HrmError
+from hrmsearch.jsonl import write_atomic
 from hrmsearch.scoring.loader import SHIPPED_NAMES
 
 OUTCOME_MODELS = {"orm"}

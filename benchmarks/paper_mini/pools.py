@@ -26,8 +26,8 @@ from hrmsearch.benchmarks.paper_mini.timings import Timings
 from hrmsearch.benchmarks.plan import chunks
 from hrmsearch.config import PolicyConfig
 from hrmsearch.engine.prompts import PromptBuilder
+from hrmsearch.jsonl import JsonlStore, read_records
 from hrmsearch.records import Problem, Solution
-from hrmsearch.search.trees.store import JsonlStore, read_records
 
 
 class ScoreRecord(BaseModel):

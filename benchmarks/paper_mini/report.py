@@ -50,7 +50,7 @@ def header_lines(results: Results) -> list[str]:
     models = sorted({spec.model for spec in results.specs} | set(options.search_rewards))
     return [
         f"- command: `{options.command}`" if options.command else "- command: (called from Python)",
-        f"- problems: the first {results.problems} of `arith-test` (`hrmsearch.arith.split('test')`); "
+        f"- problems: the first {results.problems} of `arith-test` (`hrmsearch.tasks.arith.split('test')`); "
         f"seeds: {', '.join(map(str, options.seeds))}",
         f"- search block: the first {options.search_problem_count} problems, seeds "
         f"{', '.join(map(str, options.search_seed_list))}",

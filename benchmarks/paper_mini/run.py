@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 
-from hrmsearch import arith
 from hrmsearch.api import close_models, get_policy, get_scorer
 from hrmsearch.benchmarks.paper_mini.cells import (
     best_of_n_cells,
@@ -44,9 +43,10 @@ from hrmsearch.benchmarks.paper_mini.report import (
 from hrmsearch.benchmarks.paper_mini.search import load_search, run_search
 from hrmsearch.benchmarks.paper_mini.self_correction import self_correction_slice, slice_markdown
 from hrmsearch.benchmarks.paper_mini.timings import Timings
-from hrmsearch.benchmarks.store import write_atomic
 from hrmsearch.errors import HrmError
+from hrmsearch.jsonl import write_atomic
 from hrmsearch.records import Problem, Solution
+from hrmsearch.tasks import arith
 
 
 def has_search(options: PaperMiniOptions) -> bool:

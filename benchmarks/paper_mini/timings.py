@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from hrmsearch.search.trees.store import JsonlStore, read_records
+from hrmsearch.jsonl import JsonlStore, read_records
 
 
 class Timing(BaseModel):

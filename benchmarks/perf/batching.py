@@ -35,12 +35,12 @@ from typing import Any
 
 import numpy as np
 
-from hrmsearch import arith
 from hrmsearch.answers import normalize_for_vote
 from hrmsearch.config import PolicyConfig, RewardConfig
 from hrmsearch.records import Problem, Solution
 from hrmsearch.scoring.windows import Window
 from hrmsearch.search.run import run_strategy, strategy_config
+from hrmsearch.tasks import arith
 
 
 class LengthHeuristicScorer:

@@ -14,12 +14,12 @@ import argparse
 import random
 import time
 
-from hrmsearch.search.trees.hnc import HncReport, compress_all
-from hrmsearch.search.trees.labels import fraction, subtree_counts
-from hrmsearch.search.trees.records import Tree, TreeNode
+from hrmsearch.training.hnc import HncReport, compress_all
+from hrmsearch.training.labels import fraction, subtree_counts
+from hrmsearch.training.tree_records import TreeNode, TreeRecord
 
 
-def synthetic_tree(rng: random.Random, index: int, min_nodes: int, expand: float, k: int = 5, depth: int = 5) -> Tree:
+def synthetic_tree(rng: random.Random, index: int, min_nodes: int, expand: float, k: int = 5, depth: int = 5) -> TreeRecord:
     """A random labelled tree with at least ``min_nodes`` nodes."""
     while True:
         parents, depths = [None], [0]
@@ -47,7 +47,7 @@ def synthetic_tree(rng: random.Random, index: int, min_nodes: int, expand: float
         )
         for node, parent in enumerate(parents)
     ]
-    return Tree.model_construct(
+    return TreeRecord.model_construct(
         problem_id=f"synthetic-{index}", question="q", answer="1", settings=None, seed=0, nodes=nodes, hnc=None,
     )
 

@@ -32,14 +32,14 @@ from pathlib import Path
 import torch
 from transformers import AutoTokenizer, LlamaForCausalLM, LlamaForSequenceClassification
 
-from hrmsearch import arith
 from hrmsearch.assets import default_policy_path
 from hrmsearch.engine.tiny.tokenizer import build_tokenizer
-from hrmsearch.engine.tiny.train_policy import tiny_llama_config, tokenizer_corpus
 from hrmsearch.scoring.hf_scorer import HFScorer
 from hrmsearch.scoring.likelihood import StepLikelihoodModel
 from hrmsearch.scoring.lm_scorer import LikelihoodScorer
 from hrmsearch.scoring.windows import Window, coarse_window, fine_window
+from hrmsearch.tasks import arith
+from hrmsearch.training.train_policy import tiny_llama_config, tokenizer_corpus
 
 
 def mixed_windows(count: int, seed: int) -> list[Window]:

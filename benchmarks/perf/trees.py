@@ -14,16 +14,16 @@ import argparse
 import math
 import time
 
-from hrmsearch import arith
 from hrmsearch.api import get_policy
 from hrmsearch.config import PolicyConfig
 from hrmsearch.engine.base import SamplingParams
-from hrmsearch.search.trees.generate import generate_trees
-from hrmsearch.search.trees.records import Tree, TreeSettings
+from hrmsearch.tasks import arith
+from hrmsearch.training.generate import generate_trees
+from hrmsearch.training.tree_records import TreeRecord, TreeSettings
 
 
-def tree_throughput(problems, policy, settings: TreeSettings, seed: int) -> tuple[dict, list[Tree]]:
-    trees: list[Tree] = []
+def tree_throughput(problems, policy, settings: TreeSettings, seed: int) -> tuple[dict, list[TreeRecord]]:
+    trees: list[TreeRecord] = []
     started = time.perf_counter()
     solutions = generate_trees(problems, policy, settings, lambda a, b: False, trees.append, seed)
     seconds = time.perf_counter() - started

@@ -1,1 +1,1 @@
-"""The project's own tiny models: tokenizer, Llama config and the training scripts."""
+"""The shipped tiny models' tokenizer (their trainers are in ``hrmsearch.training``)."""

@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def binarized_samples(path: str) -> list:
     """Step samples of a reward-samples file with soft labels turned into good (>= 0.5) / bad."""
-    from hrmsearch.scoring.samples import read_samples
+    from hrmsearch.training.samples import read_samples
 
     return [
         sample.model_copy(update={"label": float(sample.label >= 0.5)})
@@ -38,9 +38,9 @@ def binarized_samples(path: str) -> list:
 
 def run(args: argparse.Namespace) -> int:
     from hrmsearch.api import get_scorer
-    from hrmsearch.benchmarks.datasets import shared_data_path
     from hrmsearch.benchmarks.reward_eval import evaluate, prm800k_samples, report_text
     from hrmsearch.config import RewardConfig, parse_config
+    from hrmsearch.tasks.datasets import shared_data_path
 
     if args.samples:
         data, samples = args.samples, binarized_samples(args.samples)

@@ -22,9 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hrmsearch import arith
     from hrmsearch.api import get_policy, solve_many
     from hrmsearch.benchmarks.candidates import is_correct
+    from hrmsearch.tasks import arith
 
     problems = arith.split("test")[: args.limit]
     policy = get_policy(args.policy, args.backend, args.seed)

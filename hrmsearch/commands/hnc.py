@@ -2,7 +2,7 @@
 
     hrmsearch hnc trees.jsonl --out trees_hnc.jsonl --seed 0
 
-Every tree is rewritten by the paper's rule (see ``hrmsearch.search.trees.hnc``);
+Every tree is rewritten by the paper's rule (see ``hrmsearch.training.hnc``);
 the output is written atomically. Prints the report as one JSON line.
 """
 
@@ -24,16 +24,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from hrmsearch.errors import HrmError
-    from hrmsearch.search.trees.hnc import HncParams, HncReport, compress_all
-    from hrmsearch.search.trees.store import read_records, write_atomic
+    from hrmsearch.jsonl import read_records, write_records_atomic
+    from hrmsearch.training.hnc import HncParams, HncReport, compress_all
+    from hrmsearch.training.tree_records import TreeRecord
 
     if args.min_children < 1 or not 0.0 <= args.move_prob <= 1.0:
         raise HrmError("--min-children must be >= 1 and --move-prob in [0, 1]")
     started = time.perf_counter()
     report = HncReport()
     params = HncParams(min_children=args.min_children, move_prob=args.move_prob)
-    trees = list(compress_all(read_records(args.trees), args.seed, params, report))
-    write_atomic(args.out, trees)
+    trees = list(compress_all(read_records(args.trees, TreeRecord), args.seed, params, report))
+    write_records_atomic(args.out, trees)
     report.seconds = round(time.perf_counter() - started, 3)
     print(json.dumps({"out": args.out, **report.model_dump()}))
     return 0

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from hrmsearch.api import get_policy
     from hrmsearch.commands.samples import write_splits
     from hrmsearch.commands.trees import grader, load_problems
-    from hrmsearch.search.trees.outcomes import outcome_samples
+    from hrmsearch.training.outcome_samples import outcome_samples
 
     problems, grader_name = load_problems(args.dataset, args.limit)
     policy = get_policy(args.policy, args.backend, args.seed)

@@ -33,24 +33,25 @@ def held_out_path(out: str) -> Path:
 
 def write_splits(splits: dict, out) -> dict[str, str]:
     """Train samples to ``out``, held-out ones (when any) to ``NAME.test.jsonl``; atomic writes."""
-    from hrmsearch.search.trees.store import write_atomic
+    from hrmsearch.jsonl import write_records_atomic
 
-    write_atomic(out, splits["train"])
+    write_records_atomic(out, splits["train"])
     outputs = {"train": str(out)}
     if splits["test"]:
-        outputs["test"] = str(write_atomic(held_out_path(out), splits["test"]))
+        outputs["test"] = str(write_records_atomic(held_out_path(out), splits["test"]))
     return outputs
 
 
 def run(args: argparse.Namespace) -> int:
     from hrmsearch.errors import HrmError
-    from hrmsearch.search.trees.samples import build_samples
-    from hrmsearch.search.trees.store import read_records
+    from hrmsearch.jsonl import read_records
+    from hrmsearch.training.tree_records import TreeRecord
+    from hrmsearch.training.tree_samples import build_samples
 
     if not 0.0 <= args.test_fraction < 1.0:
         raise HrmError(f"--test-fraction must be in [0, 1), got {args.test_fraction}")
-    trees = list(read_records(args.trees))
-    hnc_trees = {tree.problem_id: tree for tree in read_records(args.hnc)} if args.hnc else None
+    trees = list(read_records(args.trees, TreeRecord))
+    hnc_trees = {tree.problem_id: tree for tree in read_records(args.hnc, TreeRecord)} if args.hnc else None
     splits = build_samples(trees, args.kind, args.seed, hnc_trees, args.test_fraction, args.select)
     outputs = write_splits(splits, args.out)
     counts = {name: len(samples) for name, samples in splits.items()}

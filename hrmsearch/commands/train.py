@@ -42,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from hrmsearch.scoring.train import TrainOptions, train
+    from hrmsearch.training.train_reward import TrainOptions, train
 
     values = {name: getattr(args, name) for name in (
         "kind", "data", "base", "out", "epochs", "lr", "seed", "max_minutes", "batch_tokens", "max_length",

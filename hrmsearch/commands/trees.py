@@ -36,8 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def load_problems(dataset: str, limit: int | None):
     """Problems and the grader their answers need."""
-    from hrmsearch.benchmarks.datasets import DATASETS, load_dataset, shared_data_path, sniff_format
-    from hrmsearch.benchmarks.grading import DEFAULT_GRADER
+    from hrmsearch.tasks.datasets import DATASETS, load_dataset, shared_data_path, sniff_format
+    from hrmsearch.tasks.grading import DEFAULT_GRADER
 
     name = dataset.lower()
     if name == "arith":
@@ -54,7 +54,7 @@ def load_problems(dataset: str, limit: int | None):
 
 
 def grader(name: str):
-    from hrmsearch.benchmarks.grading import grade
+    from hrmsearch.tasks.grading import grade
 
     def grade_answer(predicted: str | None, gold: str | None) -> bool:
         return predicted is not None and gold is not None and grade(predicted, gold, name)
@@ -65,9 +65,9 @@ def grader(name: str):
 def run(args: argparse.Namespace) -> int:
     from hrmsearch.api import get_policy
     from hrmsearch.config import parse_config
-    from hrmsearch.search.trees.generate import grow_into
-    from hrmsearch.search.trees.records import TreeSettings
-    from hrmsearch.search.trees.store import JsonlStore
+    from hrmsearch.jsonl import JsonlStore
+    from hrmsearch.training.generate import grow_into
+    from hrmsearch.training.tree_records import TreeRecord, TreeSettings
 
     problems, grader_name = load_problems(args.dataset, args.limit)
     settings = parse_config(
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     if args.batch_problems < 1:
         raise HrmError(f"--batch-problems must be >= 1, got {args.batch_problems}")
     policy = get_policy(args.policy, args.backend, args.seed)
-    store = JsonlStore(args.out)
+    store = JsonlStore(args.out, TreeRecord)
     report = grow_into(
         store, problems, policy, settings, grader(grader_name), args.seed, args.batch_problems, progress=True
     )

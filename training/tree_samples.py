@@ -1,4 +1,4 @@
-"""Tree -> reward-model training samples, balanced per depth and label as the paper does.
+"""TreeRecord -> reward-model training samples, balanced per depth and label as the paper does.
 
 Selection (the paper's ``sort_node``, per tree): group non-root nodes by depth,
 then by label. At a depth with more than one distinct label, draw
@@ -28,15 +28,15 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Literal
 
-from hrmsearch.scoring.samples import RewardSample
 from hrmsearch.scoring.windows import Window, coarse_window, fine_window, outcome_window
-from hrmsearch.search.trees.records import Tree
+from hrmsearch.training.samples import RewardSample
+from hrmsearch.training.tree_records import TreeRecord
 
 SampleKind = Literal["prm", "hrm", "orm"]
 Selection = Literal["balanced", "all"]
 
 
-def step_paths(tree: Tree, delimiter: str = "\n\n") -> list[list[str]]:
+def step_paths(tree: TreeRecord, delimiter: str = "\n\n") -> list[list[str]]:
     """Each node's steps from the root, its own step last.
 
     A node merged by HNC is one step on its own path, but on its descendants'
@@ -53,7 +53,7 @@ def step_paths(tree: Tree, delimiter: str = "\n\n") -> list[list[str]]:
     return paths
 
 
-def _pieces(tree: Tree, node_id: int, delimiter: str) -> list[str]:
+def _pieces(tree: TreeRecord, node_id: int, delimiter: str) -> list[str]:
     node = tree.nodes[node_id]
     if not node.merged_from:
         return [node.step]
@@ -61,12 +61,12 @@ def _pieces(tree: Tree, node_id: int, delimiter: str) -> list[str]:
     return [first, node.step[len(first) + len(delimiter) :]]
 
 
-def labelled_nodes(tree: Tree) -> list[int]:
+def labelled_nodes(tree: TreeRecord) -> list[int]:
     """Every non-root node with a label and a non-empty step (``--select all``)."""
     return [node.id for node in tree.nodes[1:] if node.label is not None and node.step]
 
 
-def select_nodes(tree: Tree, rng: random.Random) -> list[int]:
+def select_nodes(tree: TreeRecord, rng: random.Random) -> list[int]:
     """Node ids drawn balanced per depth and label (the paper's rule)."""
     groups: dict[int, dict[float, list[int]]] = defaultdict(lambda: defaultdict(list))
     for node in tree.nodes[1:]:
@@ -85,7 +85,7 @@ def select_nodes(tree: Tree, rng: random.Random) -> list[int]:
 
 
 def tree_samples(
-    tree: Tree, seed: int, coarse: bool, source: str = "tree", delimiter: str = "\n\n",
+    tree: TreeRecord, seed: int, coarse: bool, source: str = "tree", delimiter: str = "\n\n",
     select: Selection = "balanced",
 ) -> list[RewardSample]:
     """The samples of one tree (balanced, or every labelled node): fine windows, plus coarse when ``coarse``."""
@@ -111,7 +111,7 @@ def to_sample(window: Window, label: float, source: str, step: int) -> RewardSam
 
 
 def problem_samples(
-    tree: Tree, kind: SampleKind, seed: int, hnc_tree: Tree | None = None, test: bool = False,
+    tree: TreeRecord, kind: SampleKind, seed: int, hnc_tree: TreeRecord | None = None, test: bool = False,
     select: Selection = "balanced",
 ) -> list[RewardSample]:
     """One problem's samples: the tree's, united with its HNC tree's, without duplicates."""
@@ -124,7 +124,7 @@ def problem_samples(
     return dedupe(samples)
 
 
-def outcome_samples(tree: Tree) -> list[RewardSample]:
+def outcome_samples(tree: TreeRecord) -> list[RewardSample]:
     """One outcome window per answered terminal node: the whole solution, labelled by correctness."""
     paths = step_paths(tree)
     samples = []
@@ -155,10 +155,10 @@ def held_out_ids(problem_ids: list[str], test_fraction: float, seed: int) -> set
 
 
 def build_samples(
-    trees: list[Tree],
+    trees: list[TreeRecord],
     kind: SampleKind,
     seed: int = 0,
-    hnc_trees: dict[str, Tree] | None = None,
+    hnc_trees: dict[str, TreeRecord] | None = None,
     test_fraction: float = 0.2,
     select: Selection = "balanced",
 ) -> dict[str, list[RewardSample]]:

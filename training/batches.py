@@ -22,8 +22,8 @@ from pydantic import BaseModel, Field
 from hrmsearch.scoring.cached import length_buckets
 from hrmsearch.scoring.likelihood import EncodedWindow, StepLikelihoodModel, encode_likelihood_window
 from hrmsearch.scoring.prompt import encode_window
-from hrmsearch.scoring.samples import RewardSample
 from hrmsearch.torch_utils import pad_batch
+from hrmsearch.training.samples import RewardSample
 
 
 class Encoded(BaseModel):

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 from hrmsearch.records import Problem
-from hrmsearch.scoring.samples import RewardSample
 from hrmsearch.scoring.windows import outcome_window
 from hrmsearch.search.run import run_strategy, strategy_config
-from hrmsearch.search.trees.samples import dedupe, held_out_ids, to_sample
+from hrmsearch.training.samples import RewardSample
+from hrmsearch.training.tree_samples import dedupe, held_out_ids, to_sample
 
 Grade = Callable[[str | None, str | None], bool]
 

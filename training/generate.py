@@ -30,13 +30,13 @@ from tqdm import tqdm
 
 from hrmsearch.config import SearchConfig
 from hrmsearch.engine.base import StepSample
+from hrmsearch.jsonl import JsonlStore
 from hrmsearch.records import Problem, Solution
 from hrmsearch.search.context import SearchContext, is_final
 from hrmsearch.search.requests import Generate
 from hrmsearch.search.scheduler import Scheduler
-from hrmsearch.search.trees.labels import fraction, subtree_counts
-from hrmsearch.search.trees.records import Tree, TreeNode, TreeSettings
-from hrmsearch.search.trees.store import JsonlStore
+from hrmsearch.training.labels import fraction, subtree_counts
+from hrmsearch.training.tree_records import TreeNode, TreeRecord, TreeSettings
 
 Grade = Callable[[str | None, str | None], bool]
 ROLLOUT_STEPS = 12  # max_steps of the search context (complete solutions)
@@ -75,7 +75,7 @@ class Growth:
         self.kids[parent].append(node)
         return node
 
-    def to_tree(self, problem: Problem, settings: TreeSettings, seed: int) -> Tree:
+    def to_tree(self, problem: Problem, settings: TreeSettings, seed: int) -> TreeRecord:
         correct, total = subtree_counts(self.parents, [r[0] for r in self.rollouts], [r[1] for r in self.rollouts])
         nodes = [
             TreeNode(
@@ -86,7 +86,7 @@ class Growth:
             )
             for i in range(len(self.parents))
         ]
-        return Tree(
+        return TreeRecord(
             problem_id=problem.id, question=problem.question, answer=problem.answer,
             settings=settings, seed=seed, nodes=nodes,
         )
@@ -205,7 +205,7 @@ def tree_context(problem: Problem, prompts: Any, settings: TreeSettings, seed: i
 
 
 def tree_task(
-    ctx: SearchContext, settings: TreeSettings, grade: Grade, seed: int, on_tree: Callable[[Tree], None]
+    ctx: SearchContext, settings: TreeSettings, grade: Grade, seed: int, on_tree: Callable[[TreeRecord], None]
 ) -> Generator[Generate, Any, Solution]:
     """One problem's tree, handed to ``on_tree``; returns a Solution carrying the cost."""
     growth = yield from GROWERS[settings.mode](ctx, settings, grade)
@@ -218,7 +218,7 @@ def generate_trees(
     policy: Any,
     settings: TreeSettings,
     grade: Grade,
-    on_tree: Callable[[Tree], None],
+    on_tree: Callable[[TreeRecord], None],
     seed: int = 0,
     scheduler: Scheduler | None = None,
 ) -> list[Solution]:
@@ -262,7 +262,7 @@ def grow_into(
     scheduler = Scheduler(policy, seed=seed)
     bar = tqdm(total=len(todo), desc=f"trees ({settings.mode})", disable=not progress)
 
-    def keep(tree: Tree) -> None:
+    def keep(tree: TreeRecord) -> None:
         store.append(tree)
         report.written += 1
         report.nodes += len(tree.nodes)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hrmsearch.search.trees.records import Tree, TreeNode
+from hrmsearch.training.tree_records import TreeNode, TreeRecord
 
 
 def subtree_counts(
@@ -40,7 +40,7 @@ def tree_counts(nodes: Sequence[TreeNode], parents: Sequence[int] | None = None)
     return subtree_counts(parents, [n.rollouts[0] for n in nodes], [n.rollouts[1] for n in nodes])
 
 
-def relabel(tree: Tree) -> Tree:
+def relabel(tree: TreeRecord) -> TreeRecord:
     """``tree`` with every node's counts and label recomputed (unchanged nodes are shared)."""
     correct, total = tree_counts(tree.nodes)
     nodes = [set_counts(node, correct[node.id], total[node.id]) for node in tree.nodes]

@@ -1,4 +1,4 @@
-"""The reward room's training samples: one labelled window per JSONL line.
+"""Reward-model training samples: one labelled window per JSONL line.
 
 A :class:`RewardSample` is a window (question, previous steps, current text, kind)
 with a label in [0, 1] and where it came from. Reading validates every line and
@@ -8,18 +8,16 @@ field; writing flushes after every record so an error later never loses earlier 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Literal, TypeVar
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from hrmsearch.errors import HrmError
-from hrmsearch.jsonl import read_jsonl
+from hrmsearch.jsonl import read_records, write_record
 from hrmsearch.scoring.windows import Window
 
 SampleKind = Literal["fine", "coarse", "outcome"]
-RecordT = TypeVar("RecordT", bound=BaseModel)
 
 
 class RewardSample(BaseModel):
@@ -40,28 +38,8 @@ class RewardSample(BaseModel):
         return Window(question=self.question, previous=tuple(self.previous), current=self.current, kind=self.kind)
 
 
-def parse_record(model: type[RecordT], value: dict, path: str | Path, number: int) -> RecordT:
-    """``model`` from ``value``; a validation error names ``file:line`` and the first bad field."""
-    try:
-        return model.model_validate(value)
-    except ValidationError as error:
-        item = error.errors()[0]
-        field = ".".join(str(part) for part in item["loc"]) or model.__name__
-        raise HrmError(f"{path}:{number}: field {field}: {item['msg']}") from None
-
-
-def read_records(path: str | Path, model: type[RecordT]) -> Iterator[tuple[int, RecordT]]:
-    for number, value in read_jsonl(path):
-        yield number, parse_record(model, value, path, number)
-
-
 def read_samples(path: str | Path) -> list[RewardSample]:
-    return [sample for _, sample in read_records(path, RewardSample)]
-
-
-def write_record(handle: IO[str], record: BaseModel) -> None:
-    handle.write(record.model_dump_json() + "\n")
-    handle.flush()
+    return list(read_records(path, RewardSample))
 
 
 def write_samples(path: str | Path, samples: Iterable[RewardSample]) -> int:

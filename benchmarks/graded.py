@@ -9,12 +9,12 @@ is recorded at the N it ran with.
 
 from __future__ import annotations
 
-from hrmsearch.benchmarks.grading import grade_many
 from hrmsearch.benchmarks.plan import SUBSAMPLED, Unit
 from hrmsearch.benchmarks.store import BenchRecord, RecordKey
 from hrmsearch.records import Cost, Problem, Solution, Trajectory
 from hrmsearch.search.context import SELECTORS
 from hrmsearch.search.voting import argmax
+from hrmsearch.tasks.grading import grade_many
 
 SELECTION_RULE = {"self_consistency": "majority"}
 

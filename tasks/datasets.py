@@ -8,7 +8,7 @@ This room turns data files into ``hrmsearch.records.Problem``:
   commas stripped;
 - ``prm800k``: PRM800K label records; one problem per distinct ``question.problem`` whose
   ``question.ground_truth_answer`` is known;
-- ``arith``: the project's synthetic generator (``hrmsearch.arith.split``).
+- ``arith``: the project's synthetic generator (``hrmsearch.tasks.arith.split``).
 
 Files come from the user; nothing is downloaded by default. ``load_hub`` reads the Hugging
 Face hub copies when the optional ``datasets`` package is installed and online (note the
@@ -27,10 +27,10 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
-from hrmsearch import arith
 from hrmsearch.errors import HrmError, one_line
 from hrmsearch.jsonl import read_jsonl
 from hrmsearch.records import Problem
+from hrmsearch.tasks import arith
 
 
 def _not_blank(value: str) -> str:

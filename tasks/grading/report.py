@@ -1,6 +1,6 @@
 """Grader agreement report: both graders on the hand-made pairs table, one JSON line.
 
-``python -m hrmsearch.benchmarks.grading.report [--pairs FILE]`` grades every
+``python -m hrmsearch.tasks.grading.report [--pairs FILE]`` grades every
 (predicted, gold) row of the table (default: the repository's
 ``tests/data/grader_pairs.jsonl``) with the PRM800K grader in-process and with
 math-verify in one worker pool, then prints how often each agrees with the
@@ -18,8 +18,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from hrmsearch.benchmarks.datasets import read_rows
-from hrmsearch.benchmarks.grading import grade_many
+from hrmsearch.tasks.datasets import read_rows
+from hrmsearch.tasks.grading import grade_many
 
 DEFAULT_PAIRS = Path(__file__).resolve().parents[2] / "tests" / "data" / "grader_pairs.jsonl"
 

@@ -15,8 +15,8 @@ import atexit
 import os
 from collections.abc import Iterable
 
-from hrmsearch.benchmarks.grading.pool import CRASHED, TIMED_OUT, HardTimeoutPool
-from hrmsearch.benchmarks.grading.results import NO_ANSWER, GradeResult, is_missing
+from hrmsearch.tasks.grading.pool import CRASHED, TIMED_OUT, HardTimeoutPool
+from hrmsearch.tasks.grading.results import NO_ANSWER, GradeResult, is_missing
 
 DEFAULT_TIMEOUT_S = 10.0
 _shared_pool: HardTimeoutPool | None = None

@@ -13,7 +13,7 @@ completion when none was chosen; the walk stops at the first step with neither):
 Human completions continue the prefix but are not samples themselves (they have no
 rating), as in the paper's code.
 
-    python -m hrmsearch.scoring.prm800k IN.jsonl OUT.jsonl --kind hrm
+    python -m hrmsearch.training.prm800k IN.jsonl OUT.jsonl --kind hrm
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from hrmsearch.errors import HrmError
+from hrmsearch.jsonl import read_numbered
 from hrmsearch.scoring.prompt import STEP_JOIN
-from hrmsearch.scoring.samples import RewardSample, read_records, write_samples
+from hrmsearch.training.samples import RewardSample, write_samples
 
 RATING_LABELS = {1: 1.0, -1: 0.0}
 DROPPED_REASONS = ("bad_problem", "give_up")
@@ -106,7 +107,7 @@ def record_samples(record: PRM800KRecord, hrm: bool, source: str = "") -> list[R
 def iter_file_samples(path: str | Path, hrm: bool) -> Iterator[RewardSample]:
     """Samples of every record in a PRM800K JSONL file, in order (bad lines raise as reached)."""
     name = Path(path).name
-    for number, record in read_records(path, PRM800KRecord):
+    for number, record in read_numbered(path, PRM800KRecord):
         yield from record_samples(record, hrm, source=f"{name}:{number}")
 
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from hrmsearch.search.trees.labels import set_counts, tree_counts
-from hrmsearch.search.trees.records import HncInfo, Tree
+from hrmsearch.training.labels import set_counts, tree_counts
+from hrmsearch.training.tree_records import HncInfo, TreeRecord
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def plan_moves(kids: list[list[int]], rng: random.Random, params: HncParams) -> 
     return moves
 
 
-def compress(tree: Tree, seed: int, params: HncParams = HncParams()) -> tuple[Tree, list[tuple[int, int]]]:
+def compress(tree: TreeRecord, seed: int, params: HncParams = HncParams()) -> tuple[TreeRecord, list[tuple[int, int]]]:
     """``tree`` after HNC, and the (X, C) merges made."""
     moves = plan_moves(tree.children(), tree_rng(seed, tree.problem_id), params)
     nodes = tree.nodes
@@ -98,7 +98,7 @@ def changed_counts(nodes: list, correct: list[int], total: list[int]) -> list[in
     ]
 
 
-def label_changes(before: Tree, after: Tree) -> tuple[list[float], int]:
+def label_changes(before: TreeRecord, after: TreeRecord) -> tuple[list[float], int]:
     """|label change| of the nodes whose label changed, and how many non-root nodes carry a label."""
     changes = [
         abs(new.label - old.label)
@@ -109,8 +109,8 @@ def label_changes(before: Tree, after: Tree) -> tuple[list[float], int]:
 
 
 def compress_all(
-    trees: Iterable[Tree], seed: int, params: HncParams = HncParams(), report: HncReport | None = None
-) -> Iterator[Tree]:
+    trees: Iterable[TreeRecord], seed: int, params: HncParams = HncParams(), report: HncReport | None = None
+) -> Iterator[TreeRecord]:
     """HNC every tree, accumulating counts into ``report``."""
     report = report if report is not None else HncReport()
     total_change = 0.0

@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal
 
-from hrmsearch.benchmarks.grading.numeric import grade_numeric
-from hrmsearch.benchmarks.grading.prm800k import grade_answer as grade_prm800k
-from hrmsearch.benchmarks.grading.results import NO_ANSWER, GradeCounts, GradeResult, Verdict, is_missing
 from hrmsearch.errors import HrmError
+from hrmsearch.tasks.grading.numeric import grade_numeric
+from hrmsearch.tasks.grading.prm800k import grade_answer as grade_prm800k
+from hrmsearch.tasks.grading.results import NO_ANSWER, GradeCounts, GradeResult, Verdict, is_missing
 
 GraderName = Literal["prm800k", "math-verify", "numeric"]
 GRADERS: tuple[str, ...] = ("prm800k", "math-verify", "numeric")
@@ -48,7 +48,7 @@ def grade_many(pairs: Iterable[tuple[str | None, str]], grader: GraderName = "pr
     _check_grader(grader)
     pairs = list(pairs)
     if grader == "math-verify":
-        from hrmsearch.benchmarks.grading.math_verify_grader import grade_many as math_verify_many
+        from hrmsearch.tasks.grading.math_verify_grader import grade_many as math_verify_many
 
         return math_verify_many(pairs)
     return [

@@ -1,6 +1,6 @@
 """Train the shipped tiny policy on `arith` with a fixed seed (CPU, ~15 minutes).
 
-    python -m hrmsearch.engine.tiny.train_policy --out hrmsearch/assets/policy
+    python -m hrmsearch.training.train_policy --out hrmsearch/assets/policy
 
 A Llama of ~2M parameters (hidden 192, 4 layers, 6 heads: head_dim 32, which
 vLLM's CPU attention supports) learns to continue the plain prompt with the
@@ -19,9 +19,9 @@ import torch
 from tqdm import tqdm
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
-from hrmsearch import arith
 from hrmsearch.engine.prompts import PromptBuilder
 from hrmsearch.engine.tiny.tokenizer import build_tokenizer
+from hrmsearch.tasks import arith
 
 IGNORE = -100
 

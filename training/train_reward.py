@@ -6,7 +6,7 @@
   never rounded; ``problem_type="multi_label_classification"`` is saved so the
   scorer applies a sigmoid (head rule in :mod:`hrmsearch.scoring.cached`).
 - Train/eval split by question with a seed; length-bucketed batches under a token
-  budget with dynamic padding (batches and losses: :mod:`hrmsearch.scoring.train_batches`);
+  budget with dynamic padding (batches and losses: :mod:`hrmsearch.training.batches`);
   eval loss logged to ``OUT/train_log.jsonl``.
 - ``--pairwise W`` (beyond the paper) adds W x a within-question ranking loss
   (Bradley-Terry on the score logits of every pair of samples of one question with
@@ -44,7 +44,6 @@ from transformers import (
 )
 
 from hrmsearch.assets import default_policy_path
-from hrmsearch.engine.tiny.train_policy import learning_rate, tiny_llama_config
 from hrmsearch.errors import HrmError
 from hrmsearch.scoring.likelihood import (
     StepLikelihoodModel,
@@ -53,9 +52,10 @@ from hrmsearch.scoring.likelihood import (
     load_likelihood_model,
 )
 from hrmsearch.scoring.prompt import window_prompt
-from hrmsearch.scoring.samples import RewardSample, read_samples
-from hrmsearch.scoring.train_batches import data_loss, encode_samples, epoch_batches, eval_loss
 from hrmsearch.torch_utils import pick_device
+from hrmsearch.training.batches import data_loss, encode_samples, epoch_batches, eval_loss
+from hrmsearch.training.samples import RewardSample, read_samples
+from hrmsearch.training.train_policy import learning_rate, tiny_llama_config
 
 KIND_WINDOWS = {"prm": ("fine",), "hrm": ("fine", "coarse"), "orm": ("outcome",)}
 LAST_DIR = "last"

@@ -1,4 +1,4 @@
-"""Tree records (pydantic v2): one ``Tree`` JSON line per problem, its nodes in id order.
+"""Training-tree records (pydantic v2): one ``TreeRecord`` JSON line per problem, its nodes in id order.
 
 Invariants checked on load: node ``i`` sits at position ``i``; node 0 is the root
 (no parent, empty step); every other node's parent has a smaller id. Children of
@@ -59,7 +59,7 @@ class HncInfo(Record):
     moved: int
 
 
-class Tree(Record):
+class TreeRecord(Record):
     problem_id: str
     question: str
     answer: str | None = None
@@ -69,7 +69,7 @@ class Tree(Record):
     hnc: HncInfo | None = None
 
     @model_validator(mode="after")
-    def _check_structure(self) -> Tree:
+    def _check_structure(self) -> TreeRecord:
         if not self.nodes or self.nodes[0].parent is not None:
             raise ValueError("nodes: node 0 must be the root (parent null)")
         for position, node in enumerate(self.nodes):
