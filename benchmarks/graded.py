@@ -9,14 +9,13 @@ is recorded at the N it ran with.
 
 from __future__ import annotations
 
-from hrmsearch.benchmarks.plan import SUBSAMPLED, Unit
+from hrmsearch.benchmarks.plan import Unit
 from hrmsearch.benchmarks.store import BenchRecord, RecordKey
 from hrmsearch.records import Cost, Problem, Solution, Trajectory
 from hrmsearch.search.context import SELECTORS
+from hrmsearch.search.strategies import STRATEGIES
 from hrmsearch.search.voting import argmax
 from hrmsearch.tasks.grading import grade_many
-
-SELECTION_RULE = {"self_consistency": "majority"}
 
 
 def scaled_cost(cost: Cost, fraction: float) -> Cost:
@@ -58,9 +57,10 @@ def _whole(solution: Solution) -> Trajectory:
 
 def raw_records(unit: Unit, solution: Solution, select: str) -> list[dict]:
     """Ungraded record fields for every N this unit is recorded at."""
-    if unit.strategy not in SUBSAMPLED:
+    spec = STRATEGIES[unit.strategy]
+    if not spec.subsampled:
         return [_record(unit, solution, n, unit.strategy, _whole(solution)) for n in unit.record_ns]
-    rule = SELECTION_RULE.get(unit.strategy, select)
+    rule = spec.selection_rule or select
     rows = []
     for n in unit.record_ns:
         chosen = _whole(solution) if n == unit.run_n else pick_first_k(solution.candidates, rule, n)

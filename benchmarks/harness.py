@@ -106,10 +106,10 @@ def run_settings(options: BenchOptions) -> RunSettings:
 
 
 def validate(options: BenchOptions) -> None:
-    from hrmsearch.search.strategies import NEEDS_REWARD, STRATEGIES
+    from hrmsearch.search.strategies import STRATEGIES
 
-    check_strategies(options.strategies, list(STRATEGIES), NEEDS_REWARD, options.reward != NO_REWARD)
-    known = {name for strategy in options.strategies for name in STRATEGIES[strategy][0].model_fields}
+    check_strategies(options.strategies, options.reward != NO_REWARD)
+    known = {name for strategy in options.strategies for name in STRATEGIES[strategy].config.model_fields}
     unknown = sorted(set(options.options) - known)
     if unknown:
         raise HrmError(f"--set {unknown[0]}: no chosen strategy has that setting")
@@ -124,13 +124,13 @@ def dry_run(options: BenchOptions) -> str:
 
 
 def model_spec(options: BenchOptions) -> ModelSpec:
-    from hrmsearch.search.strategies import NEEDS_REWARD
+    from hrmsearch.search.strategies import STRATEGIES
 
     reward_name = options.reward if isinstance(options.reward, str) else None
     reward_config = parse_config(
         RewardConfig, model=reward_name, combine=options.combine, aggregate=options.aggregate
     ) if reward_name != NO_REWARD else RewardConfig(combine=options.combine, aggregate=options.aggregate)
-    use_reward = options.reward != NO_REWARD and any(s in NEEDS_REWARD for s in options.strategies)
+    use_reward = options.reward != NO_REWARD and any(STRATEGIES[s].needs_reward for s in options.strategies)
     return ModelSpec(
         policy=options.policy,
         backend=options.backend,

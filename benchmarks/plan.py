@@ -1,21 +1,9 @@
-"""The benchmark plan room: what one ``hrmsearch bench`` run will compute, before any model loads.
+"""What one ``hrmsearch bench`` run will compute, before any model loads.
 
-A run sweeps strategies x budgets N over a dataset's problems. What N means is
-fixed per strategy in ``BUDGETS`` (the table below is also in the ``bench`` help):
-
-==================  ==========================================  ====================================
-strategy            N is                                        how the runs are made
-==================  ==========================================  ====================================
-greedy              (no budget: one deterministic solution)     one run, recorded at N=1 only
-self_consistency    full solutions sampled, majority vote       ONE run at max N; N=k votes on the
-                                                                first k samples
-best_of_n           full solutions sampled, reward-selected     ONE run at max N; N=k reads the
-                                                                strategy's ``{select}@k`` selection
-step_greedy         candidate next steps sampled per step       one run per N
-beam                candidate steps per round = width x 4       one run per N, width = max(1, N//4)
-dvts                candidate steps per round = subtrees x 4    one run per N, expansion = min(4, N)
-mcts                simulations (leaves selected and scored)    one run per N
-==================  ==========================================  ====================================
+A run sweeps strategies x budgets N over a dataset's problems. What N means, how a
+budget becomes config values, and whether one run at the largest N also yields the
+smaller N are declared by each strategy's ``SPEC``
+(:class:`~hrmsearch.search.strategies.spec.StrategySpec`); ``bench --help`` lists them.
 
 Work is cut into **units**: (strategy, run N, chunk of problems). A unit is solved by
 one scheduler call with the run's seed, so it gives the same result wherever it runs
@@ -30,19 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hrmsearch.errors import HrmError
 from hrmsearch.records import Problem
-
-SUBSAMPLED = {"self_consistency", "best_of_n"}
-BUDGET_FREE = {"greedy"}
-BEAM_EXPANSION = 4
-BUDGETS: dict[str, str] = {
-    "greedy": "no budget: one deterministic solution, recorded at N=1",
-    "self_consistency": "full solutions sampled; one run at max N, majority of the first k for N=k",
-    "best_of_n": "full solutions sampled and scored; one run at max N, selection '{select}@k' for N=k",
-    "step_greedy": "candidate next steps per step; one run per N",
-    "beam": f"candidate steps per round (width x {BEAM_EXPANSION}, width = max(1, N//{BEAM_EXPANSION})); one run per N",
-    "dvts": f"candidate steps per round (subtrees x {BEAM_EXPANSION}); one run per N",
-    "mcts": "simulations; one run per N",
-}
+from hrmsearch.search.strategies import STRATEGIES
 
 
 class Unit(BaseModel):
@@ -74,27 +50,17 @@ class RunSettings(BaseModel):
 
 
 def record_ns(strategy: str, ns: list[int]) -> tuple[int, ...]:
-    """The N values a strategy is recorded at (greedy: only 1)."""
-    return (1,) if strategy in BUDGET_FREE else tuple(sorted(set(ns)))
+    """The N values a strategy is recorded at (a budget-free one: only 1)."""
+    return (1,) if STRATEGIES[strategy].budget_free else tuple(sorted(set(ns)))
 
 
 def runs_of(strategy: str, ns: list[int]) -> list[tuple[int, tuple[int, ...]]]:
     """(run n, recorded N values) pairs: one run at max N for subsampled strategies, else one per N."""
+    spec = STRATEGIES[strategy]
     wanted = record_ns(strategy, ns)
-    if strategy in SUBSAMPLED or strategy in BUDGET_FREE:
+    if spec.subsampled or spec.budget_free:
         return [(max(wanted), wanted)]
     return [(n, (n,)) for n in wanted]
-
-
-def budget_options(strategy: str, n: int) -> dict[str, Any]:
-    """The strategy config values that spend budget ``n`` (see the module table)."""
-    if strategy in BUDGET_FREE:
-        return {}
-    if strategy == "beam":
-        return {"n": n, "width": max(1, n // BEAM_EXPANSION)}
-    if strategy == "dvts":
-        return {"n": n, "expansion": min(BEAM_EXPANSION, n)}
-    return {"n": n}
 
 
 def chunks(problems: list[Problem], size: int) -> list[tuple[str, ...]]:
@@ -112,16 +78,17 @@ def make_units(strategies: list[str], ns: list[int], problems: list[Problem], ch
     ]
 
 
-def check_strategies(strategies: list[str], known: list[str], needs_reward: set[str], has_reward: bool) -> None:
+def check_strategies(strategies: list[str], has_reward: bool) -> None:
     """Unknown strategy names, and reward-guided strategies without a reward model, are user errors."""
-    unknown = [s for s in strategies if s not in known]
+    unknown = [s for s in strategies if s not in STRATEGIES]
     if unknown:
-        raise HrmError(f"unknown strategy {unknown[0]!r}; choose from {', '.join(known)}")
-    guided = [s for s in strategies if s in needs_reward]
+        raise HrmError(f"unknown strategy {unknown[0]!r}; choose from {', '.join(STRATEGIES)}")
+    guided = [s for s in strategies if STRATEGIES[s].needs_reward]
     if guided and not has_reward:
+        unguided = ", ".join(name for name, spec in STRATEGIES.items() if not spec.needs_reward)
         raise HrmError(
             f"strategy {guided[0]!r} needs a reward model but --reward none was given; "
-            f"drop it or pass --reward (strategies without one: {', '.join(s for s in known if s not in needs_reward)})"
+            f"drop it or pass --reward (strategies without one: {unguided})"
         )
 
 
@@ -133,15 +100,6 @@ def parse_ns(text: str) -> list[int]:
     if not values or min(values) < 1:
         raise HrmError(f"--n values must be >= 1, got {text!r}")
     return sorted(set(values))
-
-
-def step_generations(strategy: str, n: int, max_steps: int, mcts_k: int = 4) -> int:
-    """Upper bound of sampled steps per problem for one run (a full solution counts its steps)."""
-    if strategy in BUDGET_FREE:
-        return max_steps
-    if strategy == "mcts":
-        return n * mcts_k
-    return n * max_steps
 
 
 def describe_plan(
@@ -158,7 +116,7 @@ def describe_plan(
     grand_total = 0
     for strategy in strategies:
         runs = runs_of(strategy, ns)
-        per_problem = sum(step_generations(strategy, run_n, max_steps) for run_n, _ in runs)
+        per_problem = sum(STRATEGIES[strategy].step_generations(run_n, max_steps) for run_n, _ in runs)
         total = per_problem * len(problems)
         grand_total += total
         recorded = ",".join(str(n) for n in record_ns(strategy, ns))

@@ -13,10 +13,11 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from hrmsearch.benchmarks.plan import BUDGETS, RunSettings, record_ns
+from hrmsearch.benchmarks.plan import RunSettings, record_ns
 from hrmsearch.benchmarks.store import BenchRecord, RunFolder
 from hrmsearch.jsonl import write_atomic
 from hrmsearch.records import Problem
+from hrmsearch.search.strategies import STRATEGIES
 
 SUMMARY_FILE = "summary.md"
 PLOT_FILE = "accuracy_vs_n.png"
@@ -93,7 +94,7 @@ def summary_text(cells: list[Cell], settings: RunSettings, problem_count: int) -
         "",
         "What N means:",
         "",
-        *(f"- `{strategy}`: {BUDGETS[strategy]}" for strategy in dict.fromkeys(c.strategy for c in cells)),
+        *(f"- `{strategy}`: {STRATEGIES[strategy].budget}" for strategy in dict.fromkeys(c.strategy for c in cells)),
         "",
     ]
     return "\n".join(lines)

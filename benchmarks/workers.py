@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from hrmsearch.benchmarks.plan import RunSettings, Unit, budget_options
+from hrmsearch.benchmarks.plan import RunSettings, Unit
 from hrmsearch.config import RewardConfig
 from hrmsearch.records import Problem, Solution
 
@@ -37,9 +37,10 @@ def unit_config(unit: Unit, settings: RunSettings):
     from hrmsearch.search.run import strategy_config
     from hrmsearch.search.strategies import STRATEGIES
 
-    fields = STRATEGIES[unit.strategy][0].model_fields
+    spec = STRATEGIES[unit.strategy]
+    fields = spec.config.model_fields
     known = {key: value for key, value in settings.options.items() if key in fields}
-    values = {**known, "seed": settings.seed, **budget_options(unit.strategy, unit.run_n)}
+    values = {**known, "seed": settings.seed, **spec.budget_options(unit.run_n)}
     return strategy_config(unit.strategy, **values)
 
 

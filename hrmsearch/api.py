@@ -77,7 +77,7 @@ def solve_many(
 ) -> list[Solution]:
     """Solve many problems with one strategy; the scheduler batches them together."""
     from hrmsearch.search.run import run_strategy, strategy_config
-    from hrmsearch.search.strategies import NEEDS_REWARD
+    from hrmsearch.search.strategies import needs_reward
 
     problems = make_problems(questions)
     config = strategy_config(strategy, seed=seed, **options)
@@ -85,7 +85,7 @@ def solve_many(
     if isinstance(reward_config, dict):
         reward_config = parse_config(RewardConfig, **reward_config)
     reward_config = reward_config or RewardConfig(model=reward if isinstance(reward, str) else None)
-    scorer = get_scorer(reward, reward_config) if strategy in NEEDS_REWARD or reward is not None else None
+    scorer = get_scorer(reward, reward_config) if needs_reward(strategy) or reward is not None else None
     return run_strategy(problems, config, loaded_policy, scorer, reward_config, progress)
 
 

@@ -5,21 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from hrmsearch.config import RewardConfig, SearchConfig
-from hrmsearch.errors import HrmError
 from hrmsearch.records import Problem, Solution
 from hrmsearch.search.context import SearchContext
 from hrmsearch.search.scheduler import Scheduler
-from hrmsearch.search.strategies import STRATEGIES
+from hrmsearch.search.strategies import get_strategy
 
 
 def strategy_config(strategy: str, **values: Any) -> SearchConfig:
     """The strategy's own config class, built from ``values``; errors name the field."""
     from hrmsearch.config import parse_config
 
-    if strategy not in STRATEGIES:
-        raise HrmError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
-    config_class, _ = STRATEGIES[strategy]
-    return parse_config(config_class, **{k: v for k, v in values.items() if v is not None})
+    return parse_config(get_strategy(strategy).config, **{k: v for k, v in values.items() if v is not None})
 
 
 def run_strategy(
@@ -31,7 +27,7 @@ def run_strategy(
     progress: bool = False,
 ) -> list[Solution]:
     """Solve ``problems`` with ``config.strategy``; one batched backend call per round."""
-    _, run = STRATEGIES[config.strategy]
+    run = get_strategy(config.strategy).run
     reward = reward or RewardConfig()
     scheduler = Scheduler(policy, scorer, seed=config.seed, progress=progress)
 

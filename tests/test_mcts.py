@@ -12,7 +12,7 @@ from hrmsearch.records import Problem
 from hrmsearch.search.context import SearchContext
 from hrmsearch.search.run import run_strategy, strategy_config
 from hrmsearch.search.scheduler import Scheduler
-from hrmsearch.search.strategies import NEEDS_REWARD, STRATEGIES, mcts
+from hrmsearch.search.strategies import STRATEGIES, mcts
 
 PROBLEM = Problem(id="p0", question="q")
 
@@ -65,8 +65,9 @@ def test_importing_the_strategies_leaves_numba_unimported():
 
 
 def test_mcts_is_registered_and_needs_a_reward_model():
-    assert STRATEGIES["mcts"] == (mcts.MCTSConfig, mcts.run)
-    assert "mcts" in NEEDS_REWARD
+    spec = STRATEGIES["mcts"]
+    assert (spec.config, spec.run) == (mcts.MCTSConfig, mcts.run)
+    assert spec.needs_reward
     assert strategy_config("mcts", n=8).budget == 8
     assert strategy_config("mcts", n=8, n_simulations=3).budget == 3
 

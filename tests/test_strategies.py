@@ -15,7 +15,7 @@ from fakes import ScriptedPolicy, ScriptedScorer
 from hrmsearch.config import RewardConfig
 from hrmsearch.records import Problem
 from hrmsearch.search.run import run_strategy, strategy_config
-from hrmsearch.search.strategies import NEEDS_REWARD, STRATEGIES
+from hrmsearch.search.strategies import STRATEGIES
 from hrmsearch.search.strategies.best_of_n import powers_of_two
 
 
@@ -365,7 +365,7 @@ def test_problems_share_one_policy_and_one_scorer_call_per_round(strategy):
 
 def test_search_strategies_are_registered_and_need_a_reward_model():
     for name in ("best_of_n", "step_greedy", "beam", "dvts"):
-        assert name in STRATEGIES and name in NEEDS_REWARD
+        assert STRATEGIES[name].needs_reward
     (solution,) = solve("beam", ScriptedPolicy(lambda q, s, i: boxed("1")), None)
     assert solution.error and "needs a reward model" in solution.error
 

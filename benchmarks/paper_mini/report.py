@@ -13,7 +13,7 @@ from hrmsearch.benchmarks.paper_mini.bootstrap import Interval
 from hrmsearch.benchmarks.paper_mini.cells import MAJORITY, PASS, RULES, Cell, row_label
 from hrmsearch.benchmarks.paper_mini.options import PaperMiniOptions, RewardSpec, RunSettings
 from hrmsearch.benchmarks.paper_mini.self_correction import SliceReport
-from hrmsearch.benchmarks.plan import BUDGETS
+from hrmsearch.search.strategies import STRATEGIES
 
 SUMMARY_FILE = "summary.md"
 SLICE_FILE = "self_correction.md"
@@ -191,7 +191,7 @@ def summary_text(results: Results) -> str:
             "Accuracy in %, mean [95% CI], with the generated tokens per problem each cell spent: compare a search "
             "cell with the best-of-N column of about the same tokens/problem. What N means:",
             "",
-            *(f"- `{s}`: {BUDGETS[s]}" for s in options.search_strategies),
+            *(f"- `{s}`: {STRATEGIES[s].budget}" for s in options.search_strategies),
             "- reward models score fine windows (the paper's inference), trajectory score "
             f"`{options.aggregate}`",
             "",
@@ -283,7 +283,6 @@ def plot_accuracy_vs_n(results: Results) -> bytes:
     return _png(plt, figure)
 
 
-STRATEGY_MARKERS = {"step_greedy": "s", "beam": "^", "mcts": "D", "dvts": "v", "best_of_n": "o", "greedy": "x"}
 
 
 def plot_accuracy_vs_tokens(results: Results) -> bytes:
@@ -305,7 +304,7 @@ def plot_accuracy_vs_tokens(results: Results) -> bytes:
         points = [by_n[n] for n in sorted(by_n) if by_n[n].tokens]
         if points:
             _series(axes, [c.tokens for c in points], points, dodges[(strategy, reward)], label=f"{strategy} ({reward})",
-                    color=colors.get(reward), marker=STRATEGY_MARKERS.get(strategy, "o"))
+                    color=colors.get(reward), marker=STRATEGIES[strategy].marker)
     _style_axes(axes, "generated tokens per problem (log2 scale)")
     axes.xaxis.set_major_formatter(plt.FuncFormatter(lambda value, _: f"{value:.0f}"))
     searched = results.options.search_problem_count

@@ -1,15 +1,5 @@
 """``hrmsearch bench``: sweep strategies x N over a dataset; graded records, summary.md and a plot.
 
-What N means per strategy (also in ``hrmsearch/benchmarks/plan.py``):
-
-  greedy            no budget; recorded at N=1 only
-  self_consistency  full solutions; ONE run at max N, majority of the first k for N=k
-  best_of_n         full solutions scored; ONE run at max N, '{select}@k' for N=k
-  step_greedy       candidate next steps per step; one run per N
-  beam              candidate steps per round = width x 4 (width = max(1, N//4)); one run per N
-  dvts              candidate steps per round = subtrees x 4; one run per N
-  mcts              simulations; one run per N
-
 Rerunning with the same --out resumes: finished (problem, strategy, N) records are kept.
 """
 
@@ -23,9 +13,18 @@ from hrmsearch.commands.options import add_policy_options
 from hrmsearch.errors import HrmError
 
 
+def budget_table() -> str:
+    """What N means for every registered strategy (each strategy's ``SPEC.budget``)."""
+    from hrmsearch.search.strategies import STRATEGIES
+
+    width = max(len(name) for name in STRATEGIES) + 2
+    rows = [f"  {name:<{width}}{spec.budget}" for name, spec in STRATEGIES.items()]
+    return "\nWhat N means per strategy:\n\n" + "\n".join(rows) + "\n"
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "bench", help="benchmark strategies x N on a dataset", description=__doc__,
+        "bench", help="benchmark strategies x N on a dataset", description=__doc__ + budget_table(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--dataset", required=True, help="math500, gsm8k, prm800k, arith[:split] or a .jsonl file")

@@ -7,13 +7,13 @@ import json
 
 from hrmsearch.commands.options import add_policy_options
 
-STRATEGY_CHOICES = ["greedy", "self_consistency", "best_of_n", "step_greedy", "beam", "dvts", "mcts"]
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("solve", help="solve one question", description=__doc__)
     parser.add_argument("question", help="the problem text")
-    parser.add_argument("--strategy", default="greedy", choices=STRATEGY_CHOICES)
+    from hrmsearch.search.strategies import STRATEGIES
+
+    parser.add_argument("--strategy", default="greedy", choices=list(STRATEGIES))
     parser.add_argument("--n", type=int, default=None, help="samples / beams / candidates")
     add_policy_options(parser)
     parser.add_argument("--reward", default=None, help="reward model folder or shipped name")

@@ -17,6 +17,7 @@ from pydantic import Field
 from hrmsearch.config import SearchConfig
 from hrmsearch.records import Trajectory
 from hrmsearch.search.context import Branch, SearchContext, Selection
+from hrmsearch.search.strategies.spec import StrategySpec
 
 
 class BeamConfig(SearchConfig):
@@ -70,3 +71,17 @@ def run(ctx: SearchContext):
         if not beams:
             break
     return ctx.voted_solution(best_finished(ctx, finished, config.n), config.select)
+
+
+EXPANSION = 4
+"""Children per beam when a bench budget N is spent: width = max(1, N // EXPANSION)."""
+
+SPEC = StrategySpec(
+    name="beam",
+    config=BeamConfig,
+    run=run,
+    needs_reward=True,
+    budget=f"candidate steps per round (width x {EXPANSION}, width = max(1, N//{EXPANSION})); one run per N",
+    budget_options=lambda n: {"n": n, "width": max(1, n // EXPANSION)},
+    marker="^",
+)

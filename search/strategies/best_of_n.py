@@ -15,6 +15,7 @@ from pydantic import Field
 from hrmsearch.config import SearchConfig
 from hrmsearch.records import Trajectory
 from hrmsearch.search.context import SearchContext, Selection, select_all
+from hrmsearch.search.strategies.spec import StrategySpec
 
 
 class BestOfNConfig(SearchConfig):
@@ -41,3 +42,13 @@ def run(ctx: SearchContext):
     samples = yield from ctx.sample_solutions(ctx.config.n)
     candidates = yield from ctx.score_trajectories(samples)
     return ctx.voted_solution(candidates, ctx.config.select, subsampled_selections(candidates))
+
+
+SPEC = StrategySpec(
+    name="best_of_n",
+    config=BestOfNConfig,
+    run=run,
+    needs_reward=True,
+    budget="full solutions sampled and scored; one run at max N, selection '{select}@k' for N=k",
+    subsampled=True,
+)

@@ -18,6 +18,7 @@ from pydantic import Field
 from hrmsearch.config import SearchConfig
 from hrmsearch.search.context import Branch, SearchContext, Selection
 from hrmsearch.search.requests import Generate, Score
+from hrmsearch.search.strategies.spec import StrategySpec
 
 
 class DVTSConfig(SearchConfig):
@@ -64,3 +65,17 @@ def run(ctx: SearchContext):
     branches = yield from grow_greedily(ctx, config.subtrees, config.per_subtree)
     candidates = [ctx.branch_trajectory(branch) for branch in branches]
     return ctx.voted_solution(candidates, config.select)
+
+
+EXPANSION = 4
+"""Candidate steps per subtree when a bench budget N is spent: expansion = min(EXPANSION, N)."""
+
+SPEC = StrategySpec(
+    name="dvts",
+    config=DVTSConfig,
+    run=run,
+    needs_reward=True,
+    budget=f"candidate steps per round (subtrees x {EXPANSION}); one run per N",
+    budget_options=lambda n: {"n": n, "expansion": min(EXPANSION, n)},
+    marker="v",
+)

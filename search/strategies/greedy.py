@@ -6,6 +6,7 @@ from pydantic import Field
 
 from hrmsearch.config import SearchConfig
 from hrmsearch.search.context import SearchContext, is_final
+from hrmsearch.search.strategies.spec import StrategySpec
 
 
 class GreedyConfig(SearchConfig):
@@ -23,3 +24,16 @@ def run(ctx: SearchContext):
         if is_final(sample, text) or not text:
             break
     return ctx.solution(ctx.trajectory(steps, finished=True))
+
+
+SPEC = StrategySpec(
+    name="greedy",
+    config=GreedyConfig,
+    run=run,
+    needs_reward=False,
+    budget="no budget: one deterministic solution, recorded at N=1",
+    budget_free=True,
+    budget_options=lambda n: {},
+    step_generations=lambda n, max_steps: max_steps,
+    marker="x",
+)

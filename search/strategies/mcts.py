@@ -31,6 +31,7 @@ from hrmsearch.config import SearchConfig
 from hrmsearch.records import Solution, Trajectory
 from hrmsearch.search.context import Branch, SearchContext, select_all
 from hrmsearch.search.requests import Generate
+from hrmsearch.search.strategies.spec import StrategySpec
 
 if TYPE_CHECKING:
     from hrmsearch.search.tree import Tree
@@ -193,3 +194,14 @@ def answer(ctx: SearchContext, state: SearchState) -> Solution:
 def run(ctx: SearchContext):
     state = yield from search(ctx)
     return answer(ctx, state)
+
+
+SPEC = StrategySpec(
+    name="mcts",
+    config=MCTSConfig,
+    run=run,
+    needs_reward=True,
+    budget="simulations; one run per N",
+    step_generations=lambda n, max_steps: n * MCTSConfig.model_fields["k"].default,
+    marker="D",
+)

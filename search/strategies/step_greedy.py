@@ -12,6 +12,7 @@ from pydantic import Field
 from hrmsearch.config import SearchConfig
 from hrmsearch.search.context import SearchContext
 from hrmsearch.search.strategies.dvts import grow_greedily
+from hrmsearch.search.strategies.spec import StrategySpec
 
 
 class StepGreedyConfig(SearchConfig):
@@ -23,3 +24,13 @@ def run(ctx: SearchContext):
     (branch,) = yield from grow_greedily(ctx, 1, ctx.config.n)
     chosen = ctx.branch_trajectory(branch)
     return ctx.solution(chosen, candidates=[chosen])
+
+
+SPEC = StrategySpec(
+    name="step_greedy",
+    config=StepGreedyConfig,
+    run=run,
+    needs_reward=True,
+    budget="candidate next steps per step; one run per N",
+    marker="s",
+)
