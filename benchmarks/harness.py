@@ -25,8 +25,7 @@ from hrmsearch.benchmarks.workers import ModelSpec, UnitSolver, solve_in_process
 from hrmsearch.config import RewardConfig, parse_config
 from hrmsearch.errors import HrmError
 from hrmsearch.records import Problem, Solution
-from hrmsearch.tasks.datasets import SHARED_FILES, load_dataset, shared_data_path, sniff_format
-from hrmsearch.tasks.grading import DEFAULT_GRADER
+from hrmsearch.tasks.registry import load_task, task_of
 
 NO_REWARD = "none"
 
@@ -38,6 +37,7 @@ class BenchOptions(BaseModel):
 
     dataset: str
     data: str | None = Field(None, description="JSONL file for math500/gsm8k/prm800k; default: shared data")
+    data_dir: str | None = Field(None, description="data folder of the named datasets (see hrmsearch.tasks.registry)")
     strategies: list[str]
     ns: list[int] = Field(min_length=1)
     out: Path
@@ -63,26 +63,12 @@ class BenchResult(BaseModel):
 
 
 def load_problems(options: BenchOptions) -> list[Problem]:
-    """The dataset's problems; named datasets without ``data`` read the shared data folder."""
-    name = options.dataset.lower()
-    path = options.data
-    if path is None and name in SHARED_FILES:
-        path = str(shared_data_path(name))
-    problems = load_dataset(options.dataset, path, options.limit)
-    if not problems:
-        raise HrmError(f"dataset {options.dataset!r} gave no problems")
-    if len({p.id for p in problems}) != len(problems):
-        raise HrmError(f"dataset {options.dataset!r} has duplicate problem ids; records are keyed by id")
-    return problems
+    """The dataset's problems; named datasets without ``data`` read the data folder."""
+    return load_task(options.dataset, options.data, options.limit, data_dir=options.data_dir)[0]
 
 
 def default_grader(options: BenchOptions) -> str:
-    if options.grader:
-        return options.grader
-    name = options.dataset.lower().partition(":")[0]
-    if name not in DEFAULT_GRADER and Path(options.dataset).is_file():
-        name = sniff_format(Path(options.dataset))
-    return DEFAULT_GRADER.get(name, "prm800k")
+    return options.grader or task_of(options.dataset).grader
 
 
 def _label(model: Any) -> str | None:

@@ -1,6 +1,7 @@
-"""Benchmark datasets: MATH500, GSM8K, PRM800K test problems and `arith`, as ``Problem`` records.
+"""Dataset loaders: MATH500, GSM8K, PRM800K test problems and `arith`, as ``Problem`` records.
 
-This room turns data files into ``hrmsearch.records.Problem``:
+Each loader turns one data format into ``hrmsearch.records.Problem`` (the task registry,
+``hrmsearch.tasks.registry``, says which loader, grader and shared file a task name means):
 
 - ``math500``: JSONL with ``problem``, ``solution``, ``answer``, ``unique_id`` (openai/prm800k's
   ``math_splits/test.jsonl``);
@@ -18,10 +19,8 @@ field, empty question) raises ``HrmError`` naming ``file:line`` and the field.
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -40,15 +39,6 @@ def _not_blank(value: str) -> str:
 
 
 NonEmpty = Annotated[str, AfterValidator(_not_blank)]
-DATASETS = ("math500", "gsm8k", "prm800k", "arith")
-SHARED_FILES = {
-    "math500": "math500.jsonl",
-    "gsm8k": "gsm8k_test.jsonl",
-    "gsm8k_test": "gsm8k_test.jsonl",
-    "gsm8k_train": "gsm8k_train.jsonl",
-    "prm800k": "prm800k_sample.jsonl",
-}
-HUB_SOURCES = {"math500": ("HuggingFaceH4/MATH-500", None, "test"), "gsm8k": ("openai/gsm8k", "main", "test")}
 _GSM8K_FINAL = re.compile(r"####\s*([-0-9.,]+)\s*$")
 
 
@@ -168,27 +158,19 @@ def load_arith(split: str = "test", size: int | None = None) -> Iterator[Problem
         raise HrmError(str(error)) from None
 
 
-LOADERS: dict[str, Callable[[str | Path], Iterator[Problem]]] = {
-    "math500": load_math500,
-    "gsm8k": load_gsm8k,
-    "prm800k": load_prm800k,
-}
-
-
 # ---------------------------------------------------------------- the Hugging Face hub (optional)
 
 
-def load_hub(name: str) -> Iterator[Problem]:
-    """MATH-500 or GSM8K test from the Hugging Face hub; needs ``datasets`` and internet."""
-    if name not in HUB_SOURCES:
-        raise HrmError(f"no hub source for dataset {name!r}; hub datasets: {', '.join(HUB_SOURCES)}")
+def load_hub(name: str, source: tuple[str, str | None, str]) -> Iterator[Problem]:
+    """MATH-500 or GSM8K test from the Hugging Face hub (``source`` = repo, config, split); needs
+    ``datasets`` and internet."""
     try:
         import datasets as hf_datasets
     except ImportError:
         raise HrmError(
             f"dataset {name!r} needs a JSONL path (or `pip install 'hrmsearch[hub]'` for the hub copy)"
         ) from None
-    repo, config, split = HUB_SOURCES[name]
+    repo, config, split = source
     try:
         table = hf_datasets.load_dataset(repo, config, split=split)
     except Exception as error:  # network, auth, missing repo: one line for the user
@@ -201,20 +183,7 @@ def load_hub(name: str) -> Iterator[Problem]:
             raise HrmError(f"{repo} row {index}: {one_line(str(error))}") from None
 
 
-# ---------------------------------------------------------------- the front
-
-
-def shared_data_path(name: str) -> Path:
-    """A file of the shared data folder: ``$HRMSEARCH_DATA_DIR``, else ``shared/data`` next to
-    or inside the repository."""
-    file_name = SHARED_FILES.get(name, name)
-    repo = Path(__file__).resolve().parents[1]
-    folders = [Path(os.environ["HRMSEARCH_DATA_DIR"])] if os.environ.get("HRMSEARCH_DATA_DIR") else []
-    folders += [repo.parent / "shared" / "data", repo / "shared" / "data"]
-    for folder in folders:
-        if (folder / file_name).is_file():
-            return folder / file_name
-    raise HrmError(f"shared data file {file_name!r} not found in {', '.join(map(str, folders))}")
+# ---------------------------------------------------------------- which loader reads a file
 
 
 def sniff_format(path: Path) -> str:
@@ -230,26 +199,3 @@ def sniff_format(path: Path) -> str:
             return "gsm8k"
         raise HrmError(f"{path}:{number}: unknown record format (keys: {', '.join(sorted(keys)) or 'none'})")
     raise HrmError(f"{path}: empty data file")
-
-
-def _problems(name_or_path: str, path: str | Path | None) -> Iterable[Problem]:
-    name = name_or_path.lower()
-    if name == "arith" or name.startswith("arith:"):
-        return load_arith(name.partition(":")[2] or "test")
-    if name in LOADERS:
-        return LOADERS[name](path) if path is not None else load_hub(name)
-    file_path = Path(name_or_path)
-    if file_path.suffix == ".jsonl" or file_path.is_file():
-        return LOADERS[sniff_format(file_path)](file_path)
-    raise HrmError(f"unknown dataset {name_or_path!r}; expected one of {', '.join(DATASETS)} or a .jsonl path")
-
-
-def load_dataset(name_or_path: str, path: str | Path | None = None, limit: int | None = None) -> list[Problem]:
-    """Problems of a dataset by name (``math500`` + ``path``, ``arith``, ``arith:dev``) or by file.
-
-    A bare JSONL path is read with the loader its first record's keys call for. ``limit``
-    keeps the first N problems (reading stops there).
-    """
-    if limit is not None and limit < 0:
-        raise HrmError(f"limit must be >= 0, got {limit}")
-    return list(islice(_problems(name_or_path, path), limit))

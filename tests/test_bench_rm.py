@@ -79,7 +79,7 @@ def test_cli_prints_the_report_as_json_last(prm_file, monkeypatch, capsys):
 
 
 def test_shared_prm800k_sample_reads(monkeypatch):
-    from hrmsearch.tasks.datasets import shared_data_path
+    from hrmsearch.tasks.registry import shared_data_path
 
     samples = prm800k_samples(shared_data_path("prm800k"), "fine")
     assert samples and {s.label for s in samples} <= {0.0, 1.0}

@@ -10,7 +10,8 @@ import pytest
 
 from hrmsearch.errors import HrmError
 from hrmsearch.tasks import arith
-from hrmsearch.tasks.datasets import gsm8k_gold, load_dataset, shared_data_path
+from hrmsearch.tasks.datasets import gsm8k_gold
+from hrmsearch.tasks.registry import load_dataset, shared_data_path
 
 
 @pytest.fixture(scope="module")

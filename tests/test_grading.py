@@ -10,11 +10,11 @@ import pytest
 
 from hrmsearch.answers import last_boxed
 from hrmsearch.errors import HrmError
-from hrmsearch.tasks.datasets import load_dataset, shared_data_path
 from hrmsearch.tasks.grading import GradeCounts, Verdict, grade, grade_many, grade_result
 from hrmsearch.tasks.grading.pool import CRASHED, TIMED_OUT, HardTimeoutPool
 from hrmsearch.tasks.grading.prm800k import grade_answer, math_normalize, strict_normalize
 from hrmsearch.tasks.grading.report import DEFAULT_PAIRS, agreement, main, read_pairs
+from hrmsearch.tasks.registry import load_dataset, shared_data_path
 
 REQUIRED_CATEGORIES = {"fraction", "interval", "degrees", "units", "tuple", "integer", "sqrt", "pi"}
 

@@ -46,7 +46,7 @@ from hrmsearch.benchmarks.paper_mini.timings import Timings
 from hrmsearch.errors import HrmError
 from hrmsearch.jsonl import write_atomic
 from hrmsearch.records import Problem, Solution
-from hrmsearch.tasks import arith
+from hrmsearch.tasks.registry import load_task
 
 
 def has_search(options: PaperMiniOptions) -> bool:
@@ -127,7 +127,7 @@ def run_paper_mini(options: PaperMiniOptions) -> dict:
     """Run (or resume) the whole experiment, write the reports, return the headline numbers."""
     started = time.perf_counter()
     validate(options)
-    problems = arith.split("test")[: options.problems]
+    problems = load_task("arith:test", limit=options.problems)[0]
     if len(problems) < options.problems:
         raise HrmError(f"--problems {options.problems}: arith-test has only {len(problems)} problems")
     settings = open_folder(options)

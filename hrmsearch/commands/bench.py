@@ -9,7 +9,7 @@ import argparse
 import json
 from pathlib import Path
 
-from hrmsearch.commands.options import add_policy_options
+from hrmsearch.commands.options import add_data_dir_option, add_policy_options
 from hrmsearch.errors import HrmError
 
 
@@ -28,6 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--dataset", required=True, help="math500, gsm8k, prm800k, arith[:split] or a .jsonl file")
+    add_data_dir_option(parser)
     parser.add_argument("--data", default=None, help="JSONL file for a named dataset (default: shared data folder)")
     parser.add_argument("--strategies", default="greedy", help="comma-separated strategy names")
     parser.add_argument("--n", default="1", help="comma-separated budgets, e.g. 1,4,16,64")
@@ -71,7 +72,7 @@ def bench_options(args: argparse.Namespace):
     out = Path(args.out) if args.out else Path("runs") / args.dataset.replace(":", "_").replace("/", "_")
     return parse_config(
         BenchOptions, dataset=args.dataset, data=args.data, strategies=strategies, ns=parse_ns(args.n), out=out,
-        limit=args.limit, seed=args.seed, workers=args.workers, grader=args.grader, policy=args.policy,
+        limit=args.limit, data_dir=args.data_dir, seed=args.seed, workers=args.workers, grader=args.grader, policy=args.policy,
         backend=args.backend, reward=args.reward, combine=args.combine, aggregate=args.aggregate,
         chunk_size=args.chunk, options=parse_sets(args.set), progress=not args.no_progress,
     )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 
+from hrmsearch.commands.options import add_data_dir_option
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("bench-rm", help="evaluate a reward model on PRM800K step labels",
@@ -16,6 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--data", default=None, help="PRM800K JSONL (default: the shared prm800k sample)")
     parser.add_argument("--samples", default=None,
                         help="reward samples JSONL instead (e.g. held-out tree samples); labels >= 0.5 count as good")
+    add_data_dir_option(parser)
     parser.add_argument("--reward", default=None, help="reward model folder or shipped name (default: hrm_hnc)")
     parser.add_argument("--backend", default="transformers", choices=["transformers", "vllm"])
     parser.add_argument("--combine", default="fine", choices=["fine", "coarse", "mean", "min", "max"],
@@ -40,12 +43,12 @@ def run(args: argparse.Namespace) -> int:
     from hrmsearch.api import get_scorer
     from hrmsearch.benchmarks.reward_eval import evaluate, prm800k_samples, report_text
     from hrmsearch.config import RewardConfig, parse_config
-    from hrmsearch.tasks.datasets import shared_data_path
+    from hrmsearch.tasks.registry import shared_data_path
 
     if args.samples:
         data, samples = args.samples, binarized_samples(args.samples)
     else:
-        data = args.data or str(shared_data_path("prm800k"))
+        data = args.data or str(shared_data_path("prm800k", args.data_dir))
         samples = prm800k_samples(data, args.combine)  # read (and validate) the data before loading a model
     config = parse_config(RewardConfig, model=args.reward, backend=args.backend, combine=args.combine)
     scorer = get_scorer(args.reward, config)

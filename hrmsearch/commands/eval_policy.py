@@ -24,9 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from hrmsearch.api import get_policy, solve_many
     from hrmsearch.benchmarks.candidates import is_correct
-    from hrmsearch.tasks import arith
+    from hrmsearch.tasks.registry import load_task
 
-    problems = arith.split("test")[: args.limit]
+    problems = load_task("arith:test", limit=args.limit)[0]
     policy = get_policy(args.policy, args.backend, args.seed)
     started = time.perf_counter()
     greedy = solve_many(problems, "greedy", policy=policy, seed=args.seed, progress=True)

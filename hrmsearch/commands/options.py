@@ -13,5 +13,11 @@ def add_policy_options(parser: argparse.ArgumentParser) -> None:
     add_backend_option(parser)
 
 
+def add_data_dir_option(parser: argparse.ArgumentParser) -> None:
+    """``--data-dir``: where the named datasets' files are (see ``hrmsearch.tasks.registry``)."""
+    parser.add_argument("--data-dir", default=None,
+                        help="folder of the named datasets' files (default: $HRMSEARCH_DATA_DIR, else ../shared/data)")
+
+
 def add_backend_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", default="auto", choices=BACKENDS)

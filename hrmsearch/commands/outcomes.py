@@ -12,12 +12,13 @@ import argparse
 import json
 from pathlib import Path
 
-from hrmsearch.commands.options import add_policy_options
+from hrmsearch.commands.options import add_data_dir_option, add_policy_options
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("outcomes", help="ORM samples from sampled solutions", description=__doc__)
     parser.add_argument("--dataset", default="arith", help="arith[:split], math500, gsm8k or a .jsonl path")
+    add_data_dir_option(parser)
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--n", type=int, default=8, help="solutions sampled per problem")
     parser.add_argument("--limit", type=int, default=None)
@@ -33,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from hrmsearch.commands.trees import grader, load_problems
     from hrmsearch.training.outcome_samples import outcome_samples
 
-    problems, grader_name = load_problems(args.dataset, args.limit)
+    problems, grader_name = load_problems(args.dataset, args.limit, args.data_dir)
     policy = get_policy(args.policy, args.backend, args.seed)
     splits = outcome_samples(
         problems, policy, grader(grader_name), args.n, args.seed, args.temperature, args.test_fraction

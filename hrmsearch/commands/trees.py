@@ -12,13 +12,14 @@ from __future__ import annotations
 import argparse
 import json
 
-from hrmsearch.commands.options import add_policy_options
+from hrmsearch.commands.options import add_data_dir_option, add_policy_options
 from hrmsearch.errors import HrmError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("trees", help="generate labelled training trees", description=__doc__)
     parser.add_argument("--dataset", default="arith", help="arith[:split], math500, gsm8k or a .jsonl path")
+    add_data_dir_option(parser)
     parser.add_argument("--out", required=True, help="trees JSONL (appended to; resumable)")
     parser.add_argument("--mode", default="bfs", choices=["bfs", "mcts"])
     parser.add_argument("--k", type=int, default=5, help="children per expanded node")
@@ -34,23 +35,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_policy_options(parser)
 
 
-def load_problems(dataset: str, limit: int | None):
-    """Problems and the grader their answers need."""
-    from hrmsearch.tasks.datasets import DATASETS, load_dataset, shared_data_path, sniff_format
-    from hrmsearch.tasks.grading import DEFAULT_GRADER
+def load_problems(dataset: str, limit: int | None, data_dir: str | None = None):
+    """Problems (``arith`` means its train split here) and the grader their answers need."""
+    from hrmsearch.tasks.registry import load_task
 
-    name = dataset.lower()
-    if name == "arith":
-        return load_dataset("arith:train", limit=limit), "numeric"
-    if name.startswith("arith:"):
-        return load_dataset(name, limit=limit), "numeric"
-    if name in DATASETS:
-        return load_dataset(name, shared_data_path(name), limit=limit), DEFAULT_GRADER[name]
-    from pathlib import Path
-
-    if not Path(dataset).is_file():
-        raise HrmError(f"unknown dataset {dataset!r}: not arith, math500, gsm8k or an existing .jsonl file")
-    return load_dataset(dataset, limit=limit), DEFAULT_GRADER[sniff_format(Path(dataset))]
+    return load_task(dataset, limit=limit, default_split="train", data_dir=data_dir)
 
 
 def grader(name: str):
@@ -69,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     from hrmsearch.training.generate import grow_into
     from hrmsearch.training.tree_records import TreeRecord, TreeSettings
 
-    problems, grader_name = load_problems(args.dataset, args.limit)
+    problems, grader_name = load_problems(args.dataset, args.limit, args.data_dir)
     settings = parse_config(
         TreeSettings, mode=args.mode, k=args.k, depth=args.depth,
         rollouts=args.rollouts, rollout_tokens=args.rollout_tokens,

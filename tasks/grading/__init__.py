@@ -24,10 +24,9 @@ from hrmsearch.tasks.grading.results import NO_ANSWER, GradeCounts, GradeResult,
 
 GraderName = Literal["prm800k", "math-verify", "numeric"]
 GRADERS: tuple[str, ...] = ("prm800k", "math-verify", "numeric")
-DEFAULT_GRADER = {"math500": "prm800k", "prm800k": "prm800k", "gsm8k": "numeric", "arith": "numeric"}
 
 __all__ = [
-    "DEFAULT_GRADER", "GRADERS", "GradeCounts", "GradeResult", "GraderName", "Verdict",
+    "GRADERS", "GradeCounts", "GradeResult", "GraderName", "Verdict",
     "grade", "grade_many", "grade_result",
 ]
 
