@@ -75,7 +75,3 @@ def share(hits: Sequence[bool]) -> float:
 
 def accuracy(solutions: list[Solution], problems: list[Problem], pick: Pick, k: int) -> float:
     return share(selection_hits(solutions, problems, pick, k))
-
-
-def powers_of_two(n: int) -> list[int]:
-    return [2**i for i in range(n.bit_length()) if 2**i <= n]

@@ -62,7 +62,7 @@ class BenchResult(BaseModel):
     plot: Path
 
 
-def load_problems(options: BenchOptions) -> list[Problem]:
+def bench_problems(options: BenchOptions) -> list[Problem]:
     """The dataset's problems; named datasets without ``data`` read the data folder."""
     return load_task(options.dataset, options.data, options.limit, data_dir=options.data_dir)[0]
 
@@ -104,7 +104,7 @@ def validate(options: BenchOptions) -> None:
 def dry_run(options: BenchOptions) -> str:
     """The plan as text; loads problems and nothing else."""
     validate(options)
-    problems = load_problems(options)
+    problems = bench_problems(options)
     max_steps = int(options.options.get("max_steps", 12))
     return describe_plan(problems, options.strategies, options.ns, max_steps, run_settings(options))
 
@@ -175,7 +175,7 @@ class Progress:
 def run_bench(options: BenchOptions) -> BenchResult:
     """Solve, grade and record every missing (problem, strategy, N); then write the reports."""
     validate(options)
-    problems = load_problems(options)
+    problems = bench_problems(options)
     settings = run_settings(options)
     folder = RunFolder(options.out)
     done = folder.open(settings)

@@ -17,8 +17,9 @@ import argparse
 import json
 
 from hrmsearch.api import get_policy, get_scorer
-from hrmsearch.benchmarks.candidates import accuracy, candidate_pool, pass_hits, powers_of_two, rescore, share
+from hrmsearch.benchmarks.candidates import accuracy, candidate_pool, pass_hits, rescore, share
 from hrmsearch.config import RewardConfig
+from hrmsearch.search.strategies.best_of_n import powers_of_two
 from hrmsearch.search.voting import argmax, majority, weighted_majority
 from hrmsearch.tasks import arith
 

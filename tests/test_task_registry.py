@@ -44,10 +44,10 @@ def test_arith_split_defaults_differ_per_command_and_files_take_their_format_gra
 
 
 def test_bench_and_trees_resolve_names_through_the_registry(tmp_path):
-    from hrmsearch.benchmarks.harness import BenchOptions, load_problems
-    from hrmsearch.commands.trees import load_problems as trees_problems
+    from hrmsearch.benchmarks.harness import BenchOptions, bench_problems
+    from hrmsearch.commands.trees import training_problems
 
     folder = gsm8k_folder(tmp_path, ["only?"])
     options = BenchOptions(dataset="gsm8k", data_dir=str(folder), out=tmp_path / "run", strategies=["greedy"], ns=[1])
-    assert [p.question for p in load_problems(options)] == ["only?"]
-    assert trees_problems("gsm8k", None, str(folder))[0][0].question == "only?"
+    assert [p.question for p in bench_problems(options)] == ["only?"]
+    assert training_problems("gsm8k", None, str(folder))[0][0].question == "only?"

@@ -116,7 +116,7 @@ def problem_samples(
 ) -> list[RewardSample]:
     """One problem's samples: the tree's, united with its HNC tree's, without duplicates."""
     if kind == "orm":
-        return dedupe(outcome_samples(tree))
+        return dedupe(tree_outcome_samples(tree))
     coarse = kind == "hrm"
     samples = tree_samples(tree, seed, coarse, "tree", select=select)
     if hnc_tree is not None:
@@ -124,7 +124,7 @@ def problem_samples(
     return dedupe(samples)
 
 
-def outcome_samples(tree: TreeRecord) -> list[RewardSample]:
+def tree_outcome_samples(tree: TreeRecord) -> list[RewardSample]:
     """One outcome window per answered terminal node: the whole solution, labelled by correctness."""
     paths = step_paths(tree)
     samples = []

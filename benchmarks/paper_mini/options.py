@@ -65,7 +65,7 @@ class PaperMiniOptions(BaseModel):
         return self.seeds if self.search_seeds is None else self.search_seeds
 
 
-class RunSettings(BaseModel):
+class PaperMiniSettings(BaseModel):
     """What makes pools and scores comparable: a rerun into the same folder must match (``run.json``).
 
     ``pool_size`` is the candidates per problem of the stored pools; a later run may ask for
@@ -149,8 +149,8 @@ def validate(options: PaperMiniOptions) -> None:
         raise HrmError("--search-n: give at least one budget, or pass --search-strategies '' to skip the search block")
 
 
-def run_settings(options: PaperMiniOptions, stored_pool_size: int | None = None) -> RunSettings:
-    return RunSettings(
+def paper_mini_settings(options: PaperMiniOptions, stored_pool_size: int | None = None) -> PaperMiniSettings:
+    return PaperMiniSettings(
         backend=options.backend,
         temperature=options.temperature,
         pool_size=stored_pool_size or options.pool_size,
@@ -159,23 +159,23 @@ def run_settings(options: PaperMiniOptions, stored_pool_size: int | None = None)
     )
 
 
-def open_folder(options: PaperMiniOptions) -> RunSettings:
+def open_folder(options: PaperMiniOptions) -> PaperMiniSettings:
     """Create or reopen ``options.out``; a folder made with other settings is refused, not mixed."""
     options.out.mkdir(parents=True, exist_ok=True)
     path = options.out / SETTINGS_FILE
     if not path.exists():
-        settings = run_settings(options)
+        settings = paper_mini_settings(options)
         write_atomic(path, settings.model_dump_json(indent=2) + "\n")
         return settings
-    stored = RunSettings.model_validate_json(path.read_text())
+    stored = PaperMiniSettings.model_validate_json(path.read_text())
     if options.pool_size > stored.pool_size:
         raise HrmError(
             f"{options.out} holds pools of {stored.pool_size} candidates, --n asks for {options.pool_size}; "
             "use a new --out folder"
         )
-    wanted = run_settings(options, stored.pool_size)
+    wanted = paper_mini_settings(options, stored.pool_size)
     if stored != wanted:
-        changed = [key for key in RunSettings.model_fields if getattr(stored, key) != getattr(wanted, key)]
+        changed = [key for key in PaperMiniSettings.model_fields if getattr(stored, key) != getattr(wanted, key)]
         raise HrmError(
             f"{options.out} holds a run with other settings ({', '.join(changed)} differ); "
             "use a new --out folder or the same settings to resume"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from hrmsearch.benchmarks.paper_mini.bootstrap import Interval
 from hrmsearch.benchmarks.paper_mini.cells import MAJORITY, PASS, RULES, Cell, row_label
-from hrmsearch.benchmarks.paper_mini.options import PaperMiniOptions, RewardSpec, RunSettings
+from hrmsearch.benchmarks.paper_mini.options import PaperMiniOptions, PaperMiniSettings, RewardSpec
 from hrmsearch.benchmarks.paper_mini.self_correction import SliceReport
 from hrmsearch.search.strategies import STRATEGIES
 
@@ -32,7 +32,7 @@ class Results:
     """Everything the reports show."""
 
     options: PaperMiniOptions
-    settings: RunSettings
+    settings: PaperMiniSettings
     problems: int
     specs: list[RewardSpec]
     best: dict[str, dict[int, Cell]]

@@ -21,8 +21,8 @@ from hrmsearch.benchmarks.paper_mini.cells import (
 from hrmsearch.benchmarks.paper_mini.options import (
     TIMINGS_FILE,
     PaperMiniOptions,
+    PaperMiniSettings,
     RewardSpec,
-    RunSettings,
     open_folder,
     reward_specs,
     validate,
@@ -53,7 +53,7 @@ def has_search(options: PaperMiniOptions) -> bool:
     return bool(options.search_strategies and options.search_rewards and options.search_ns)
 
 
-def run_seed(options: PaperMiniOptions, settings: RunSettings, seed: int, problems: list[Problem],
+def run_seed(options: PaperMiniOptions, settings: PaperMiniSettings, seed: int, problems: list[Problem],
              specs: list[RewardSpec], timings: Timings) -> dict[str, int]:
     """Everything missing for one seed; models load on first need (a finished seed loads none)."""
     def policy():
@@ -84,7 +84,7 @@ def seed_pools(options: PaperMiniOptions, problems: list[Problem]) -> list[list[
     return pools
 
 
-def collect(options: PaperMiniOptions, settings: RunSettings, problems: list[Problem], specs: list[RewardSpec],
+def collect(options: PaperMiniOptions, settings: PaperMiniSettings, problems: list[Problem], specs: list[RewardSpec],
             timings: Timings) -> Results:
     """The cells and the slice from the folder's files."""
     pools = seed_pools(options, problems)

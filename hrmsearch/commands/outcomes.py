@@ -31,10 +31,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from hrmsearch.api import get_policy
     from hrmsearch.commands.samples import write_splits
-    from hrmsearch.commands.trees import grader, load_problems
+    from hrmsearch.commands.trees import grader, training_problems
     from hrmsearch.training.outcome_samples import outcome_samples
 
-    problems, grader_name = load_problems(args.dataset, args.limit, args.data_dir)
+    problems, grader_name = training_problems(args.dataset, args.limit, args.data_dir)
     policy = get_policy(args.policy, args.backend, args.seed)
     splits = outcome_samples(
         problems, policy, grader(grader_name), args.n, args.seed, args.temperature, args.test_fraction

@@ -35,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_policy_options(parser)
 
 
-def load_problems(dataset: str, limit: int | None, data_dir: str | None = None):
+def training_problems(dataset: str, limit: int | None, data_dir: str | None = None):
     """Problems (``arith`` means its train split here) and the grader their answers need."""
     from hrmsearch.tasks.registry import load_task
 
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     from hrmsearch.training.generate import grow_into
     from hrmsearch.training.tree_records import TreeRecord, TreeSettings
 
-    problems, grader_name = load_problems(args.dataset, args.limit, args.data_dir)
+    problems, grader_name = training_problems(args.dataset, args.limit, args.data_dir)
     settings = parse_config(
         TreeSettings, mode=args.mode, k=args.k, depth=args.depth,
         rollouts=args.rollouts, rollout_tokens=args.rollout_tokens,
