@@ -28,12 +28,13 @@ HEADS = ("softmax2", "sigmoid", "identity")
 
 
 class ScorerStats(BaseModel):
-    """What a scorer has done: windows asked for, cache hits, windows run, forward passes."""
+    """What a scorer has done: windows asked for, cache hits, windows run, forward passes, steps read with cut context."""
 
     windows_requested: int = 0
     cache_hits: int = 0
     windows_scored: int = 0
     model_calls: int = 0
+    context_cuts: int = 0
 
 
 def head_kind(num_labels: int, problem_type: str | None) -> str:

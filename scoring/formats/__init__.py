@@ -37,14 +37,25 @@ def get_format(name: str) -> RewardFormat:
 def detect(path: str) -> RewardFormat:
     """The format of the checkpoint at ``path`` (a folder or a Hub id), or a one-line HrmError."""
     evidence = gather_evidence(path)
+    found = _first_detecting(evidence)
+    if found is None and evidence.config is None and _looks_like_hub_id(path):
+        evidence = gather_evidence(path, download=True)  # not cached: fetch its small config files
+        found = _first_detecting(evidence)
+    if found is not None:
+        return found
+    raise HrmError(
+        f"cannot tell the reward format of {path!r} (architectures {list(evidence.architectures)}: not a "
+        f"sequence-classification checkpoint nor another known format): pass --reward-format, one of "
+        f"{', '.join(FORMAT_NAMES)}"
+    )
+
+
+def _first_detecting(evidence: FormatEvidence) -> RewardFormat | None:
     for name in FORMAT_NAMES:
         reward_format = get_format(name)
         if reward_format.detect(evidence):
             return reward_format
-    raise HrmError(
-        f"cannot tell the reward format of {path!r} (architectures {list(evidence.architectures)}): "
-        f"pass --reward-format, one of {', '.join(FORMAT_NAMES)}"
-    )
+    return None
 
 
 def resolve_format(path: str, requested: str = "auto") -> RewardFormat:
@@ -52,9 +63,13 @@ def resolve_format(path: str, requested: str = "auto") -> RewardFormat:
     return detect(path) if requested == "auto" else get_format(requested)
 
 
-def gather_evidence(path: str) -> FormatEvidence:
-    """``config.json``, the tokenizer's special tokens and ``reward_head.json`` of a folder (or cached Hub id)."""
-    folder = _local_folder(path)
+def gather_evidence(path: str, download: bool = False) -> FormatEvidence:
+    """``config.json``, the tokenizer's special tokens and ``reward_head.json`` of a folder or Hub id.
+
+    A Hub id is read from the local cache, or with ``download`` fetched (config and
+    tokenizer config only) from the Hub.
+    """
+    folder = _download_configs(path) if download else _local_folder(path)
     if folder is None:
         return FormatEvidence(name=path)
     config_file = folder / "config.json"
@@ -65,16 +80,36 @@ def gather_evidence(path: str) -> FormatEvidence:
     )
 
 
+def _looks_like_hub_id(path: str) -> bool:
+    return path.count("/") == 1 and not Path(path).expanduser().exists() and not path.startswith((".", "/", "~"))
+
+
 def _local_folder(path: str) -> Path | None:
     folder = Path(path).expanduser()
     if folder.is_dir():
         return folder
-    try:
-        from huggingface_hub import try_to_load_from_cache
-    except ImportError:
+    if not _looks_like_hub_id(path):
         return None
-    cached = try_to_load_from_cache(path, "config.json") if path.count("/") == 1 else None
+    from huggingface_hub import try_to_load_from_cache
+
+    cached = try_to_load_from_cache(path, "config.json")
     return Path(cached).parent if isinstance(cached, str) else None
+
+
+def _download_configs(path: str) -> Path | None:
+    from huggingface_hub import hf_hub_download
+
+    try:
+        config = Path(hf_hub_download(path, "config.json"))
+    except Exception as error:  # noqa: BLE001 - offline, unknown id, gated: the format cannot be read
+        raise HrmError(f"cannot read the config of reward model {path!r} from the Hub "
+                       f"({type(error).__name__}): pass a local folder, or --reward-format") from None
+    for name in ("tokenizer_config.json", "reward_head.json"):
+        try:
+            hf_hub_download(path, name)
+        except Exception:  # noqa: BLE001, S112 - optional files
+            continue
+    return config.parent
 
 
 def _special_tokens(folder: Path) -> set[str]:
