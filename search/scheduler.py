@@ -27,8 +27,8 @@ Coroutine = Generator[Generate | Score, Any, Solution]
 
 
 @dataclass
-class Task:
-    """One problem's coroutine and its bookkeeping."""
+class ProblemRun:
+    """One problem's coroutine and its bookkeeping in a scheduler run."""
 
     problem: Problem
     strategy: str
@@ -56,7 +56,7 @@ class Scheduler:
         self.scorer_calls = 0
 
     def run(self, problems: list[Problem], strategy: str, make: Callable[[Problem], Coroutine]) -> list[Solution]:
-        tasks = [Task(problem, strategy, self._start(make, problem)) for problem in problems]
+        tasks = [ProblemRun(problem, strategy, self._start(make, problem)) for problem in problems]
         bar = tqdm(total=len(tasks), desc=strategy, disable=not self.progress, leave=False)
         for task in tasks:
             self._advance(task, None)
@@ -73,7 +73,7 @@ class Scheduler:
     def _start(make: Callable[[Problem], Coroutine], problem: Problem) -> Coroutine:
         return make(problem)
 
-    def _advance(self, task: Task, reply: Any) -> None:
+    def _advance(self, task: ProblemRun, reply: Any) -> None:
         """Send ``reply`` into the coroutine and store its next request or its result."""
         try:
             request = task.coroutine.send(reply)
@@ -88,28 +88,28 @@ class Scheduler:
             return
         task.pending = request
 
-    def _finish(self, task: Task, solution: Solution | None) -> None:
+    def _finish(self, task: ProblemRun, solution: Solution | None) -> None:
         task.cost.wall_seconds = time.perf_counter() - task.started
         if solution is None:
             solution = Solution(problem_id=task.problem.id, question=task.problem.question, strategy=task.strategy)
         task.solution = solution.model_copy(update={"cost": task.cost, "strategy": task.strategy})
         task.pending = None
 
-    def _fail(self, task: Task, message: str) -> None:
+    def _fail(self, task: ProblemRun, message: str) -> None:
         task.coroutine.close()
         self._finish(
             task,
             Solution(problem_id=task.problem.id, question=task.problem.question, strategy=task.strategy, error=message),
         )
 
-    def _serve_generate(self, tasks: list[Task]) -> None:
-        groups: dict[str, list[Task]] = defaultdict(list)
+    def _serve_generate(self, tasks: list[ProblemRun]) -> None:
+        groups: dict[str, list[ProblemRun]] = defaultdict(list)
         for task in tasks:
             groups[task.pending.merge_key()].append(task)
         for group in groups.values():
             self._generate_group(group)
 
-    def _generate_group(self, group: list[Task]) -> None:
+    def _generate_group(self, group: list[ProblemRun]) -> None:
         params = group[0].pending.params.model_copy(update={"seed": self.seed * 1_000_003 + self.rounds})
         prompts = [prompt for task in group for prompt in task.pending.prompts]
         try:
@@ -133,7 +133,7 @@ class Scheduler:
         self.policy_calls += 1
         return self.policy.generate(prompts, params)
 
-    def _serve_score(self, tasks: list[Task]) -> None:
+    def _serve_score(self, tasks: list[ProblemRun]) -> None:
         if not tasks:
             return
         if self.scorer is None:
