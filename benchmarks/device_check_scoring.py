@@ -1,4 +1,4 @@
-"""Device check for the reward room: bf16 scores on CUDA against float32 scores on CPU.
+"""Device check for the reward models: bf16 scores on CUDA against float32 scores on CPU.
 
     python benchmarks/device_check_scoring.py [--model FOLDER] [--windows 256] [--device cuda]
 

@@ -1,4 +1,4 @@
-"""The grading room of the harness: one strategy run's Solutions -> graded ``BenchRecord``s.
+"""Grading for the harness: one strategy run's Solutions -> graded ``BenchRecord``s.
 
 Subsampled strategies (``self_consistency``, ``best_of_n``) are run once at the
 largest N; the record at N=k re-selects over the first k candidates with the

@@ -1,4 +1,4 @@
-"""The benchmark harness room: ``hrmsearch bench`` sweeps strategies x N over a dataset.
+"""The benchmark harness: ``hrmsearch bench`` sweeps strategies x N over a dataset.
 
 ``run_bench(options)`` loads the problems, opens (or resumes) the run folder, solves
 every unit not yet recorded (in process, or on ``workers`` Ray actors), grades and

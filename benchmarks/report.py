@@ -1,4 +1,4 @@
-"""The benchmark report room: ``summary.md`` and ``accuracy_vs_n.png`` from a run folder's records.
+"""The benchmark report: ``summary.md`` and ``accuracy_vs_n.png`` from a run folder's records.
 
 Both are written atomically (temporary file + rename), from the records of the
 problems and (strategy, N) cells the run asked for, so a resumed or extended run

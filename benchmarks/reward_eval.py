@@ -1,6 +1,6 @@
-"""The reward-model exam room: ``hrmsearch bench-rm`` judges a scorer on human-labelled PRM800K steps.
+"""The reward-model evaluation: ``hrmsearch bench-rm`` judges a scorer on human-labelled PRM800K steps.
 
-The labelled steps come from the reward room's PRM800K sample builder
+The labelled steps come from the PRM800K sample builder
 (``scoring.prm800k``: the paper's rules, prefix = chosen completions). Each rated
 completion (+1 -> 1, -1 -> 0) gets the node score the search would give it: its
 fine window, combined with its coarse window (previous step + candidate) per

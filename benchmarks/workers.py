@@ -1,4 +1,4 @@
-"""The execution room of the harness: solve plan units in this process or on K Ray actors.
+"""Where the harness runs its units: solve plan units in this process or on K Ray actors.
 
 Each worker holds its own policy and reward model (loaded once, on first use) and
 solves whole units, so a unit's result does not depend on where it ran. With

@@ -1,4 +1,4 @@
-"""hrmsearch.engine: the policy room. Backends (vLLM, transformers), prompts, step splitting."""
+"""hrmsearch.engine: policies. Backends (vLLM, transformers), prompts, step splitting."""
 
 from hrmsearch.engine.base import Policy, SamplingParams, StepSample
 from hrmsearch.engine.loader import load_policy

@@ -1,4 +1,4 @@
-"""The reward room's shared scorer machinery: score cache, counters, head rule, length buckets.
+"""Shared scorer machinery: score cache, counters, head rule, length buckets.
 
 Both backends (transformers, vLLM) subclass :class:`CachedScorer` and only say how
 a batch of token-id lists becomes head logits.

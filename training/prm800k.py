@@ -1,4 +1,4 @@
-"""The reward room's PRM800K sample builder, by the paper's rules (DESIGN.md "Training data").
+"""PRM800K records -> PRM / HRM reward samples, by the paper's rules (DESIGN.md "Training data").
 
 For each record (``bad_problem`` / ``give_up`` records dropped), walk the steps with
 the prefix followed so far (the chosen completion of each step, or the human

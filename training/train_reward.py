@@ -1,4 +1,4 @@
-"""The reward room's trainer: reward samples JSONL -> a loadable sequence-classification folder.
+"""The reward-model trainer: reward samples JSONL -> a loadable sequence-classification folder.
 
 - ``--kind prm`` trains on fine samples, ``hrm`` on fine + coarse, ``orm`` on outcome.
 - Labels all in {0, 1}: a 2-label head with cross-entropy (score = P(label 1)).

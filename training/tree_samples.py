@@ -17,7 +17,7 @@ terminal node that stated an answer, labelled 1 when it is correct.
 ``select="all"`` (``--select all``) skips the draw and takes every labelled
 node: more data than the paper's rule for a small tree budget.
 
-Samples are the scoring room's ``RewardSample`` records; ``source`` reads
+Samples are ``RewardSample`` records (``hrmsearch.training.samples``); ``source`` reads
 ``PROBLEM_ID/tree|hnc/NODE_ID``.
 """
 

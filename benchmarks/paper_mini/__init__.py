@@ -1,6 +1,6 @@
 """``hrmsearch paper-mini``: the HRM paper's claims reproduced in miniature on `arith`, with intervals.
 
-Rooms, one per piece:
+Modules, one per piece:
 
 - ``options``: the call's options, the reward configs compared, the folder layout and ``run.json``;
 - ``pools``: one shared candidate pool per seed and each candidate's score per reward config;

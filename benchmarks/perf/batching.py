@@ -1,4 +1,4 @@
-"""Perf room: what the scheduler's cross-problem batching buys, measured on beam search.
+"""Perf benchmark: what the scheduler's cross-problem batching buys, measured on beam search.
 
 Beam search (width 4, expansion 4 by default) over 32 `arith` test problems with
 the shipped tiny policy, timed two ways in one run on one loaded backend: one

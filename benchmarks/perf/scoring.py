@@ -1,4 +1,4 @@
-"""Perf benchmark for the reward room: length-bucketed batches vs one window at a time.
+"""Perf benchmark for the reward models: length-bucketed batches vs one window at a time.
 
     python -m hrmsearch.benchmarks.perf scoring [--windows 512] [--batch-tokens 8192]
 

@@ -1,7 +1,7 @@
 """Grading with Hugging Face ``math-verify``, run in worker processes under a hard timeout.
 
 math-verify guards its own parse/verify calls with ``signal.alarm``, which raises
-outside the main thread; this room calls it with that timeout disabled
+outside the main thread; this module calls it with that timeout disabled
 (``parsing_timeout=None``, ``timeout_seconds=None``) inside a ``HardTimeoutPool``
 that kills and replaces a worker whose answer takes too long (that answer counts
 wrong). Both strings are bare final answers; each is wrapped as ``\\boxed{...}``

@@ -2,7 +2,7 @@
 
 math-verify's own timeout uses ``signal.alarm``, which only works in the main
 thread, so the graders run with it disabled inside worker processes and this
-room enforces the limit from outside: at most one call per worker is in flight,
+module enforces the limit from outside: at most one call per worker is in flight,
 so a call starts when it is submitted; a call still running at its deadline is
 reported as ``TIMED_OUT``, its pool is killed and replaced, and the other
 in-flight calls are resubmitted. A worker that dies takes its calls with it:

@@ -1,6 +1,6 @@
 """The PRM800K answer grader's rules, re-implemented from their description (no code copied).
 
-This room holds ``grade_answer(given, ground_truth)``: the rules OpenAI's
+This module holds ``grade_answer(given, ground_truth)``: the rules OpenAI's
 ``prm800k/grading`` applies, as written up in ``../shared/data/README.md``. An
 answer is correct when any of three checks passes:
 
