@@ -48,6 +48,8 @@ class BenchOptions(BaseModel):
     policy: Any = None
     backend: str = "auto"
     reward: Any = None
+    reward_format: str = "auto"
+    reward_backend: str = "transformers"
     combine: str = "fine"
     aggregate: str = "last"
     chunk_size: int = Field(32, ge=1, description="problems per unit (one scheduler call)")
@@ -113,14 +115,16 @@ def model_spec(options: BenchOptions) -> ModelSpec:
     from hrmsearch.search.strategies import STRATEGIES
 
     reward_name = options.reward if isinstance(options.reward, str) else None
+    settings = {"combine": options.combine, "aggregate": options.aggregate, "format": options.reward_format,
+                "backend": options.reward_backend}
     reward_config = parse_config(
-        RewardConfig, model=reward_name, combine=options.combine, aggregate=options.aggregate
-    ) if reward_name != NO_REWARD else RewardConfig(combine=options.combine, aggregate=options.aggregate)
+        RewardConfig, model=reward_name if reward_name != NO_REWARD else None, **settings
+    )
     use_reward = options.reward != NO_REWARD and any(STRATEGIES[s].needs_reward for s in options.strategies)
     return ModelSpec(
         policy=options.policy,
         backend=options.backend,
-        reward=None if reward_name == NO_REWARD else options.reward,
+        reward=None if isinstance(options.reward, str) or options.reward is None else options.reward,
         reward_config=reward_config,
         use_reward=use_reward,
         seed=options.seed,

@@ -46,7 +46,7 @@ def load_policy(config: PolicyConfig | None = None):
     except (OSError, ValueError) as error:
         raise HrmError(f"could not load policy {path!r} with {backend}: {one_line(error)[:300]}") from None
     template = auto_template(policy.tokenizer) if config.template == "auto" else config.template
-    policy.prompts = PromptBuilder(config.delimiter, template, policy.tokenizer)
+    policy.prompts = PromptBuilder(config.delimiter, template, policy.tokenizer, config.system_prompt)
     return policy
 
 

@@ -1,4 +1,4 @@
-"""The front door: ``solve()`` for one question and ``solve_many()`` for a batch.
+"""The Python API: ``solve()`` for one question and ``solve_many()`` for a batch.
 
 Models are loaded once per process and reused (vLLM takes ~20 s to start).
 """
@@ -43,6 +43,38 @@ def get_scorer(reward: Any, config: RewardConfig) -> Any:
     return _SCORERS[key]
 
 
+def reward_setup(reward: Any, reward_config: RewardConfig | dict | None = None) -> tuple[Any, RewardConfig]:
+    """The one place ``reward=`` is read: ``(scorer object or None, RewardConfig)``.
+
+    ``reward`` may be None (the shipped default), a shipped name, a path or Hub id, a
+    :class:`RewardConfig`, or a scorer object (anything with ``score``);
+    ``reward_config`` (a RewardConfig or a dict of its fields) sets the rest. A
+    contradiction (two model names, two configs, a scorer plus a model name) is a
+    one-line HrmError.
+    """
+    if isinstance(reward_config, dict):
+        reward_config = parse_config(RewardConfig, **reward_config)
+    if reward is None:
+        return None, reward_config or RewardConfig()
+    if hasattr(reward, "score"):
+        if reward_config is not None and reward_config.model is not None:
+            raise HrmError(f"reward is a scorer object but reward_config names model {reward_config.model!r}: "
+                           "give one of them")
+        return reward, reward_config or RewardConfig()
+    if isinstance(reward, RewardConfig):
+        if reward_config is not None:
+            raise HrmError("reward is a RewardConfig and reward_config is given too: pass the config once")
+        return None, reward
+    if isinstance(reward, str):
+        if reward_config is None:
+            return None, parse_config(RewardConfig, model=reward)
+        if reward_config.model is not None and reward_config.model != reward:
+            raise HrmError(f"reward={reward!r} contradicts reward_config model={reward_config.model!r}: give one")
+        return None, parse_config(RewardConfig, **(reward_config.model_dump() | {"model": reward}))
+    raise HrmError(f"reward must be a shipped name, a path or Hub id, a RewardConfig or a scorer object, "
+                   f"not {type(reward).__name__}")
+
+
 def close_models() -> None:
     """Release every cached model that holds an engine process (vLLM)."""
     for model in [*_POLICIES.values(), *_SCORERS.values()]:
@@ -75,17 +107,20 @@ def solve_many(
     reward_config: RewardConfig | dict | None = None,
     **options: Any,
 ) -> list[Solution]:
-    """Solve many problems with one strategy; the scheduler batches them together."""
+    """Solve many problems with one strategy; the scheduler batches them together.
+
+    ``reward``: a shipped name, a path or Hub id, a RewardConfig, or a scorer object;
+    ``reward_config`` (RewardConfig or dict) sets combine, aggregate, format, backend... (see :func:`reward_setup`).
+    """
     from hrmsearch.search.run import run_strategy, strategy_config
     from hrmsearch.search.strategies import needs_reward
 
     problems = make_problems(questions)
     config = strategy_config(strategy, seed=seed, **options)
     loaded_policy = get_policy(policy, backend, seed)
-    if isinstance(reward_config, dict):
-        reward_config = parse_config(RewardConfig, **reward_config)
-    reward_config = reward_config or RewardConfig(model=reward if isinstance(reward, str) else None)
-    scorer = get_scorer(reward, reward_config) if needs_reward(strategy) or reward is not None else None
+    scorer_object, reward_config = reward_setup(reward, reward_config)
+    wants_scorer = needs_reward(strategy) or reward is not None
+    scorer = get_scorer(scorer_object, reward_config) if wants_scorer else None
     return run_strategy(problems, config, loaded_policy, scorer, reward_config, progress)
 
 

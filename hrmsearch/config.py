@@ -27,6 +27,9 @@ class PolicyConfig(Config):
     device: str = "auto"
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     template: Literal["auto", "plain", "chat"] = "auto"
+    system_prompt: str | None = Field(
+        None, description="chat prompts' system message; None = Qwen2.5-Math's when the template takes one, '' = none"
+    )
     delimiter: str = Field("\n\n", min_length=1)
     gpu_memory_utilization: float | None = Field(
         None, gt=0.0, le=1.0, description="vLLM memory share; None = 0.1 of host RAM on CPU, 0.5 of a GPU"

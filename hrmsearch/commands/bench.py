@@ -9,7 +9,7 @@ import argparse
 import json
 from pathlib import Path
 
-from hrmsearch.commands.options import add_data_dir_option, add_policy_options
+from hrmsearch.commands.options import add_data_dir_option, add_policy_options, add_reward_options
 from hrmsearch.errors import HrmError
 
 
@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--grader", default=None, choices=["prm800k", "math-verify", "numeric"],
                         help="default: prm800k for math500/prm800k, numeric for gsm8k/arith")
     add_policy_options(parser)
-    parser.add_argument("--reward", default=None, help="reward model folder, shipped name, or 'none'")
+    add_reward_options(parser, "reward model: a shipped name, a folder, a Hub id, or 'none'")
     parser.add_argument("--combine", default="fine", choices=["fine", "coarse", "mean", "min", "max"])
     parser.add_argument("--aggregate", default="last", choices=["last", "min", "prod", "mean"])
     parser.add_argument("--chunk", type=int, default=32, help="problems per scheduler call (unit of resume)")
@@ -73,7 +73,8 @@ def bench_options(args: argparse.Namespace):
     return parse_config(
         BenchOptions, dataset=args.dataset, data=args.data, strategies=strategies, ns=parse_ns(args.n), out=out,
         limit=args.limit, data_dir=args.data_dir, seed=args.seed, workers=args.workers, grader=args.grader, policy=args.policy,
-        backend=args.backend, reward=args.reward, combine=args.combine, aggregate=args.aggregate,
+        backend=args.backend, reward=args.reward, reward_format=args.reward_format,
+        reward_backend=args.reward_backend, combine=args.combine, aggregate=args.aggregate,
         chunk_size=args.chunk, options=parse_sets(args.set), progress=not args.no_progress,
     )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from hrmsearch.commands.options import add_data_dir_option
+from hrmsearch.commands.options import add_data_dir_option, add_reward_options, reward_fields
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -19,8 +19,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--samples", default=None,
                         help="reward samples JSONL instead (e.g. held-out tree samples); labels >= 0.5 count as good")
     add_data_dir_option(parser)
-    parser.add_argument("--reward", default=None, help="reward model folder or shipped name (default: hrm_hnc)")
-    parser.add_argument("--backend", default="transformers", choices=["transformers", "vllm"])
+    add_reward_options(parser, "reward model: a shipped name, a folder or a Hub id (default: hrm_hnc)",
+                       backend_aliases=("--backend",))
     parser.add_argument("--combine", default="fine", choices=["fine", "coarse", "mean", "min", "max"],
                         help="node score from fine and coarse windows, as in search")
     parser.add_argument("--threshold", type=float, default=0.5, help="score at or above which a step counts as good")
@@ -50,8 +50,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         data = args.data or str(shared_data_path("prm800k", args.data_dir))
         samples = prm800k_samples(data, args.combine)  # read (and validate) the data before loading a model
-    config = parse_config(RewardConfig, model=args.reward, backend=args.backend, combine=args.combine)
-    scorer = get_scorer(args.reward, config)
+    config = parse_config(RewardConfig, **reward_fields(args), combine=args.combine)
+    scorer = get_scorer(None, config)
     report = evaluate(scorer, samples, data, args.combine, args.threshold, args.batch, not args.no_progress,
                       siblings=bool(args.samples))
     print(report_text(report))

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from hrmsearch.commands.options import add_policy_options
+from hrmsearch.commands.options import add_policy_options, add_reward_options, reward_fields
+
+DEFAULT_REWARD_ARGS = argparse.Namespace(reward=None, reward_format="auto", reward_backend="transformers")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -16,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--strategy", default="greedy", choices=list(STRATEGIES))
     parser.add_argument("--n", type=int, default=None, help="samples / beams / candidates")
     add_policy_options(parser)
-    parser.add_argument("--reward", default=None, help="reward model folder or shipped name")
+    add_reward_options(parser)
     parser.add_argument("--temperature", type=float, default=None)
     parser.add_argument("--max-steps", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
@@ -25,14 +27,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from hrmsearch.api import solve
+    from hrmsearch.config import RewardConfig, parse_config
 
     options = {"temperature": args.temperature, "max_steps": args.max_steps}
+    fields = reward_fields(args)
+    reward = parse_config(RewardConfig, **fields) if fields != reward_fields(DEFAULT_REWARD_ARGS) else None
     solution = solve(
         args.question,
         strategy=args.strategy,
         n=args.n,
         policy=args.policy,
-        reward=args.reward,
+        reward=reward,
         backend=args.backend,
         seed=args.seed,
         **options,
