@@ -3,7 +3,7 @@
 Each builder saves, in a tmp folder, a checkpoint with the real config fields
 (``architectures``, ``model_type``), the real weight names and the real special
 tokens / chat template, with a 2-layer Qwen2 (head_dim 32, as vLLM's CPU attention
-needs) and a small BPE tokenizer built here with the ``tokenizers`` library.
+needs) and a small Qwen2-style byte-level BPE (``<extra_0>``, the Qwen chat template).
 """
 
 from __future__ import annotations
@@ -13,27 +13,10 @@ from pathlib import Path
 
 import torch
 from safetensors.torch import save_file
-from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
-from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM, Qwen2Model
+from transformers import Qwen2Config, Qwen2ForCausalLM, Qwen2Model
 
-QWEN_SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<extra_0>"]
-# Qwen2's pre-tokenizer pattern (digits one by one)
-QWEN_PIECES = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*"
-               r"|\s*[\r\n]+|\s+(?!\S)|\s+")
-# The Qwen2.5 chat template without the tool-calling branches (its default system prompt is Qwen2.5-Math's).
-QWEN_CHAT_TEMPLATE = (
-    "{%- if messages[0]['role'] == 'system' %}"
-    "{{- '<|im_start|>system\\n' + messages[0]['content'] + '<|im_end|>\\n' }}"
-    "{%- else %}"
-    "{{- '<|im_start|>system\\nPlease reason step by step, and put your final answer within \\\\boxed{}.<|im_end|>\\n' }}"
-    "{%- endif %}"
-    "{%- for message in messages %}"
-    "{%- if not (message.role == 'system' and loop.first) %}"
-    "{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>\\n' }}"
-    "{%- endif %}"
-    "{%- endfor %}"
-    "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}"
-)
+from hrmsearch.engine.tiny.chat_tokenizer import build_chat_tokenizer
+
 CORPUS = [
     "Question: Ava has 5 boxes of 4 pencils. She gives away 3 pencils. How many pencils are left?",
     "5 * 4 = 20\n\n20 - 3 = 17\n\nThe answer is \\boxed{17}.",
@@ -43,25 +26,9 @@ CORPUS = [
 
 
 @functools.cache
-def qwen_tokenizer() -> PreTrainedTokenizerFast:
-    """A small byte-level BPE like Qwen2's: no BOS added, ``<|im_end|>`` EOS, ``<extra_0>``, the chat template."""
-    core = Tokenizer(models.BPE())
-    core.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Split(Regex(QWEN_PIECES), behavior="isolated"),
-        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
-    ])
-    core.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=QWEN_SPECIALS,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), min_frequency=5,
-                                  show_progress=False)
-    core.train_from_iterator(CORPUS, trainer=trainer)
-    tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=core, eos_token="<|im_end|>", pad_token="<|endoftext|>",
-        additional_special_tokens=["<|im_start|>", "<|im_end|>", "<extra_0>"],
-        clean_up_tokenization_spaces=False, model_max_length=4096,
-    )
-    tokenizer.chat_template = QWEN_CHAT_TEMPLATE
-    return tokenizer
+def qwen_tokenizer():
+    """The tiny Qwen2-style chat tokenizer (:mod:`hrmsearch.engine.tiny.chat_tokenizer`) on a small math corpus."""
+    return build_chat_tokenizer(CORPUS)
 
 
 def qwen2_config(architecture: str, hidden: int = 64, **extra) -> Qwen2Config:

@@ -1,6 +1,7 @@
 """Perf benchmark for the reward models: length-bucketed batches vs one window at a time.
 
     python -m hrmsearch.benchmarks.perf scoring [--windows 512] [--batch-tokens 8192]
+    python -m hrmsearch.benchmarks.perf scoring --format qwen-prm --workload paths  (see .steptag)
 
 Scores ``--windows`` `arith` windows of mixed length (1 to 6 earlier steps, fine and
 coarse) with a tiny random-weight Llama classifier (the shipped policy's size and
@@ -113,9 +114,16 @@ def main(argv: list[str] | None = None) -> dict:
                         help="reward-model kind (the target is measured on the classifier)")
     parser.add_argument("--workload", default="mixed", choices=["mixed", "paths"],
                         help="random windows of mixed length, or every window of whole trajectories")
+    parser.add_argument("--format", default=None, choices=["qwen-prm"],
+                        help="a step-tag format: one pass per trajectory vs one per prefix (module steptag)")
+    parser.add_argument("--trajectories", type=int, default=256, help="with --format: arith trajectories scored")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.format is not None:
+        from hrmsearch.benchmarks.perf.steptag import run
+
+        return run(args)
     windows = (path_windows if args.workload == "paths" else mixed_windows)(args.windows, args.seed)
     scorer_class = LikelihoodScorer if args.kind == "likelihood" else HFScorer
     with tempfile.TemporaryDirectory() as folder:

@@ -3,7 +3,8 @@
 Input (the model card's recipe): the Qwen chat template with system "Please reason
 step by step, and put your final answer within \\boxed{}.", user = the question,
 assistant = the steps joined by ``<extra_0>`` and ending with ``<extra_0>``. Step i's
-score is the softmax of the 2-class head at the i-th ``<extra_0>``, index 1.
+score is the softmax of the 2-class head at the i-th ``<extra_0>``, index 1. A literal
+``<extra_0>`` inside the question or a step (a policy could emit one) is removed.
 
 The network is built here, no remote code: transformers' ``Qwen2Model`` plus
 ``score = Linear(h, h) -> ReLU -> Linear(h, 2)``, with the checkpoint's weight names
@@ -60,8 +61,8 @@ class QwenPrmFormat(StepTagFormat):
     def encode(self, tokenizer, question: str, steps: tuple[str, ...]) -> EncodedPath:
         messages = [
             {"role": "system", "content": SYSTEM_PROMPT},
-            {"role": "user", "content": question},
-            {"role": "assistant", "content": STEP_TAG.join(steps) + STEP_TAG},
+            {"role": "user", "content": question.replace(STEP_TAG, "")},
+            {"role": "assistant", "content": STEP_TAG.join(step.replace(STEP_TAG, "") for step in steps) + STEP_TAG},
         ]
         text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=False)
         ids = tuple(tokenizer.encode(text, add_special_tokens=False))
