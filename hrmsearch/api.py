@@ -117,10 +117,10 @@ def solve_many(
 
     problems = make_problems(questions)
     config = strategy_config(strategy, seed=seed, **options)
-    loaded_policy = get_policy(policy, backend, seed)
     scorer_object, reward_config = reward_setup(reward, reward_config)
     wants_scorer = needs_reward(strategy) or reward is not None
-    scorer = get_scorer(scorer_object, reward_config) if wants_scorer else None
+    scorer = get_scorer(scorer_object, reward_config) if wants_scorer else None  # a bad reward fails fast
+    loaded_policy = get_policy(policy, backend, seed)
     return run_strategy(problems, config, loaded_policy, scorer, reward_config, progress)
 
 

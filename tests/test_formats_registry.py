@@ -16,6 +16,7 @@ from hrmsearch.cli import main
 from hrmsearch.config import RewardConfig
 from hrmsearch.engine.loader import load_policy
 from hrmsearch.engine.prompts import PLAIN_HEADER, PromptBuilder
+from hrmsearch.engine.vllm_policy import vllm_available
 from hrmsearch.errors import HrmError
 from hrmsearch.scoring.formats import FORMAT_NAMES, detect, get_format
 from hrmsearch.scoring.loader import load_scorer
@@ -46,7 +47,7 @@ def one_line_error(config: RewardConfig, match: str) -> str:
     return str(error.value)
 
 
-def test_unknown_folders_and_wrong_formats_are_one_line(folders, tmp_path):
+def test_unknown_folders_and_wrong_formats_are_one_line(folders, tmp_path, capsys):
     message = one_line_error(RewardConfig(model=str(folders["lm"])), "cannot tell the reward format")
     assert "--reward-format" in message and all(name in message for name in FORMAT_NAMES)
     one_line_error(RewardConfig(model=str(tmp_path / "nowhere")), "unknown model path")
@@ -58,9 +59,12 @@ def test_unknown_folders_and_wrong_formats_are_one_line(folders, tmp_path):
                    "does not match Qwen2ProcessRewardModel: missing score.0.bias")
     with pytest.raises(HrmError, match="unknown reward format"):
         get_format("qwen")
-    assert main(["solve", QUESTION, "--reward", str(folders["lm"]), "--strategy", "beam"]) == 2
+    assert main(["solve", QUESTION, "--reward", str(folders["lm"]), "--strategy", "beam", "--backend", "transformers"]) == 2
+    printed = capsys.readouterr().err.strip().splitlines()
+    assert len(printed) == 1 and printed[0].startswith("hrmsearch: error: cannot tell the reward format")
     with pytest.raises(SystemExit):  # argparse names the bad choice and the valid ones
         main(["solve", QUESTION, "--reward-format", "qwen"])
+    assert "invalid choice: 'qwen'" in capsys.readouterr().err
 
 
 def test_reward_argument_is_read_in_one_place(folders, monkeypatch):
@@ -92,6 +96,19 @@ def test_solve_beam_end_to_end_with_a_chat_policy(folders, name, capsys):
     assert solution["cost"]["reward_windows_scored"] > 0 and solution["candidates"]
     scores = [c["score"] for c in solution["candidates"] if c["score"] is not None]
     assert scores and all(0.0 <= score <= 1.0 for score in scores)
+
+
+@pytest.mark.vllm
+@pytest.mark.skipif(not vllm_available(), reason="vllm not installed")
+def test_solve_beam_end_to_end_on_vllm_policy_and_vllm_qwen_prm(folders, capsys):
+    argv = ["solve", QUESTION, "--policy", str(folders["policy"]), "--backend", "vllm", "--reward",
+            str(folders["qwen-prm"]), "--reward-backend", "vllm", "--strategy", "beam", "--n", "4", "--max-steps", "2",
+            "--json"]
+    code = main(argv)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    solution = json.loads(lines[-1])
+    assert code in (0, 1) and solution["error"] is None and solution["cost"]["reward_windows_scored"] > 0
+    assert all(0.0 <= c["score"] <= 1.0 for c in solution["candidates"] if c["score"] is not None)
 
 
 def test_hierarchical_combine_works_on_a_step_tag_format(folders):

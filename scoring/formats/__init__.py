@@ -31,7 +31,16 @@ def get_format(name: str) -> RewardFormat:
     """The format registered as ``name``; a one-line HrmError for an unknown name."""
     if name not in FORMAT_MODULES:
         raise HrmError(f"unknown reward format {name!r}: choose one of {', '.join(FORMAT_NAMES)} (--reward-format)")
-    return importlib.import_module(FORMAT_MODULES[name]).FORMAT
+    try:
+        return importlib.import_module(FORMAT_MODULES[name]).FORMAT
+    except ModuleNotFoundError as error:
+        if error.name != FORMAT_MODULES[name]:
+            raise
+        raise FormatMissing(f"reward format {name!r} is listed but its module {error.name} is missing") from None
+
+
+class FormatMissing(HrmError):
+    """A registered format whose module is not in this install (detection skips it)."""
 
 
 def detect(path: str) -> RewardFormat:
@@ -52,7 +61,10 @@ def detect(path: str) -> RewardFormat:
 
 def _first_detecting(evidence: FormatEvidence) -> RewardFormat | None:
     for name in FORMAT_NAMES:
-        reward_format = get_format(name)
+        try:
+            reward_format = get_format(name)
+        except FormatMissing:
+            continue
         if reward_format.detect(evidence):
             return reward_format
     return None
