@@ -36,6 +36,7 @@ class Cost(Record):
     generated_tokens: int = 0
     policy_calls: int = 0
     reward_windows_scored: int = 0
+    reward_context_cuts: int = 0  # reward windows read with their oldest steps cut to the format's context limit
     wall_seconds: float = 0.0
 
     def add(self, other: Cost) -> Cost:
@@ -43,6 +44,7 @@ class Cost(Record):
             generated_tokens=self.generated_tokens + other.generated_tokens,
             policy_calls=self.policy_calls + other.policy_calls,
             reward_windows_scored=self.reward_windows_scored + other.reward_windows_scored,
+            reward_context_cuts=self.reward_context_cuts + other.reward_context_cuts,
             wall_seconds=self.wall_seconds + other.wall_seconds,
         )
 

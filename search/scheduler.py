@@ -149,9 +149,12 @@ class Scheduler:
                 self._fail(task, f"reward model call failed: {one_line(error)}")
             return
         offset = 0
+        cut_windows = getattr(self.scorer, "cut_windows", ())  # step-tag scorers: windows cut to fit their context
         for task in tasks:
             count = len(task.pending.windows)
             task.cost.reward_windows_scored += count
+            if cut_windows:
+                task.cost.reward_context_cuts += sum(window in cut_windows for window in task.pending.windows)
             share = scores[offset : offset + count]
             offset += count
             self._advance(task, share)

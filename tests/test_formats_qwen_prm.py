@@ -13,7 +13,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from format_checkpoints import save_qwen_prm
-from safetensors.torch import load_file
+from safetensors.torch import load_file, save_file
 from transformers import AutoConfig, AutoTokenizer, Qwen2Model
 
 from hrmsearch.config import RewardConfig
@@ -111,7 +111,7 @@ def test_over_the_context_limit_the_oldest_steps_are_cut(checkpoint):
     full = len(scorer.format.encode(scorer.tokenizer, QUESTION, tuple(steps)).ids)
     scorer.max_length = full - 20  # the last few steps no longer fit with all their context
     scores = scorer.score([fine_window(QUESTION, steps, index) for index in range(12)])
-    assert 0 < scorer.stats.context_cuts < 12
+    assert 0 < scorer.stats.context_cuts < 12 and len(scorer.cut_windows) == scorer.stats.context_cuts
     fitting = 12 - scorer.stats.context_cuts
     np.testing.assert_allclose(scores[:fitting], card_step_scores(checkpoint, QUESTION, steps[:fitting]), atol=1e-4)
     for index in range(fitting, 12):  # the current step is kept, the fewest oldest steps dropped
@@ -123,11 +123,31 @@ def test_over_the_context_limit_the_oldest_steps_are_cut(checkpoint):
         assert abs(scores[index] - expected) < 1e-4
 
 
-def test_a_missing_head_weight_is_one_line(tmp_path):
+def test_a_missing_or_unexpected_head_weight_is_one_line(tmp_path):
     folder = save_qwen_prm(tmp_path / "broken", drop=("score.2.bias",))
     with pytest.raises(HrmError, match="missing score.2.bias") as error:
         load_scorer(RewardConfig(model=str(folder), device="cpu"))
     assert "\n" not in str(error.value)
+    folder = save_qwen_prm(tmp_path / "extra")
+    weights = load_file(str(folder / "model.safetensors")) | {"score.4.weight": torch.zeros(2, 2)}
+    save_file(weights, str(folder / "model.safetensors"))
+    with pytest.raises(HrmError, match="unexpected score.4.weight") as error:
+        load_scorer(RewardConfig(model=str(folder), device="cpu"))
+    assert "\n" not in str(error.value)
+
+
+def test_the_cost_block_counts_context_cuts(checkpoint):
+    from fakes import ScriptedPolicy
+
+    from hrmsearch.api import solve_many
+
+    scorer = load_scorer(RewardConfig(model=str(checkpoint), device="cpu"))
+    scorer.max_length = len(scorer.format.encode(scorer.tokenizer, QUESTION, ("1 + 1 = 2",) * 3).ids)
+    policy = ScriptedPolicy(lambda question, steps, index: f"{len(steps)} + 1 = {len(steps) + 1}"
+                            if len(steps) < 6 else "The answer is \\boxed{7}.")
+    (solution,) = solve_many([QUESTION], strategy="beam", policy=policy, reward=scorer, n=2, max_steps=8)
+    assert solution.error is None and solution.cost.reward_context_cuts > 0
+    assert solution.cost.reward_context_cuts <= solution.cost.reward_windows_scored
 
 
 @pytest.mark.vllm

@@ -13,7 +13,8 @@ for any :class:`~hrmsearch.scoring.formats.base.StepTagFormat`:
   are cached as fine windows, so no prefix is scored twice.
 - Over the format's ``context_limit``: the longest prefix that fits is one pass; each
   later step gets a pass of its own with the oldest steps cut until it fits (the
-  current step is never cut), counted in ``stats.context_cuts``.
+  current step is never cut), counted in ``stats.context_cuts``; the windows read that
+  way are in ``cut_windows`` (the scheduler counts them in each problem's cost block).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class StepTagScorer(CachedScorer):
         super().__init__(name, reward_format.context_limit, batch_tokens)
         self.format = reward_format
         self.model = model
+        self.cut_windows: set[Window] = set()  # windows whose score was read with the oldest steps cut
         self.tokenizer = model.tokenizer
         self.head = reward_format.name
 
@@ -72,19 +74,25 @@ class StepTagScorer(CachedScorer):
     def _score_fresh(self, windows: list[Window]) -> None:
         wanted = {window: window_path(window) for window in windows}
         carriers = carrier_paths(list(wanted.values()))
-        step_scores = self.score_paths(sorted(set(carriers.values()), key=lambda path: (path[0], path[1])))
+        step_scores, cut_steps = self.score_paths(sorted(set(carriers.values()), key=lambda path: (path[0], path[1])))
         for window, path in wanted.items():
             self.cache[window] = step_scores[carriers[path]][len(path[1]) - 1]
+            if len(path[1]) - 1 in cut_steps[carriers[path]]:
+                self.cut_windows.add(window)
         for (question, steps), scores in step_scores.items():
             for index, value in enumerate(scores):
                 fine = Window(question=question, previous=steps[:index], current=steps[index])
                 self.cache.setdefault(fine, value)
+                if index in cut_steps[(question, steps)]:
+                    self.cut_windows.add(fine)
         self.stats.windows_scored += len(windows)
 
-    def score_paths(self, paths: list[tuple[str, tuple[str, ...]]]) -> dict[tuple, list[float]]:
-        """Every step's score of every path, in as few passes as the context limit allows."""
+    def score_paths(self, paths: list[tuple[str, tuple[str, ...]]]) -> tuple[dict[tuple, list[float]], dict]:
+        """Every step's score of every path, in as few passes as the context limit allows,
+        and per path the steps read with cut context."""
         passes = [one_pass for path in paths for one_pass in self.plan(path)]
         scores: dict[tuple, list[float]] = {path: [0.0] * len(path[1]) for path in paths}
+        cut_steps: dict[tuple, set[int]] = {path: set() for path in paths}
         budget = capped_batch_tokens(self.batch_tokens, getattr(self.model, "device", "cuda"))
         for batch in length_buckets([len(one_pass.encoded.ids) for one_pass in passes], budget):
             chosen = [passes[index] for index in batch]
@@ -95,8 +103,10 @@ class StepTagScorer(CachedScorer):
                 values = self.format.read(np.asarray(output, dtype=np.float64))
                 for step, value in zip(one_pass.steps, values, strict=True):
                     scores[one_pass.path][step] = float(value)
-                self.stats.context_cuts += len(one_pass.steps) if one_pass.cut else 0
-        return scores
+                if one_pass.cut:
+                    self.stats.context_cuts += len(one_pass.steps)
+                    cut_steps[one_pass.path].update(one_pass.steps)
+        return scores, cut_steps
 
     def plan(self, path: tuple[str, tuple[str, ...]]) -> list[Pass]:
         """The passes that score ``path``: one when it fits the context limit, more when it does not."""
