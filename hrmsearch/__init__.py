@@ -1,6 +1,6 @@
 """hrmsearch: search-time decoding for step-by-step math, guided by a Hierarchical Reward Model.
 
-Front door: :func:`solve`, :func:`solve_many`, the records and configs.
+The Python API: :func:`solve`, :func:`solve_many`, the records and configs.
 Imports are lazy so ``import hrmsearch`` does not load torch or vLLM.
 """
 
