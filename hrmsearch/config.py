@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hrmsearch.errors import HrmError
 
@@ -56,7 +56,8 @@ class RewardConfig(Config):
     """Which reward model scores windows, and how node and trajectory scores are combined."""
 
     model: str | None = Field(None, description="a shipped name, a reward-model folder or Hub id, or None")
-    format: str = Field("auto", description="reward format (hrmsearch.scoring.formats) or 'auto' to detect it")
+    format: str = Field("auto", min_length=1,
+                        description="reward format (checked by the hrmsearch.scoring.formats registry) or 'auto'")
     backend: Literal["transformers", "vllm"] = "transformers"
     outcome: bool = Field(False, description="an outcome reward model: one window per whole solution")
     combine: Literal["fine", "coarse", "mean", "min", "max"] = "fine"
@@ -68,15 +69,6 @@ class RewardConfig(Config):
     gpu_memory_utilization: float | None = Field(
         None, gt=0.0, le=1.0, description="vllm backend memory share; None = 0.15 of host RAM on CPU, 0.2 of a GPU"
     )
-
-    @field_validator("format")
-    @classmethod
-    def _known_format(cls, value: str) -> str:
-        from hrmsearch.scoring.formats import FORMAT_NAMES
-
-        if value != "auto" and value not in FORMAT_NAMES:
-            raise ValueError(f"unknown reward format; choose auto or one of {', '.join(FORMAT_NAMES)}")
-        return value
 
 
 ConfigT = TypeVar("ConfigT", bound=BaseModel)
