@@ -134,3 +134,14 @@ def test_system_prompt_for_chat_policies_and_the_plain_template_unchanged(folder
     bare = chat.tokenizer.apply_chat_template([{"role": "user", "content": "x"}], tokenize=False,
                                               add_generation_prompt=True)
     assert PromptBuilder("\n\n", "chat", chat.tokenizer, system_prompt="").header("x") == bare  # no system message
+
+
+def test_every_command_with_reward_takes_the_same_reward_options():
+    from hrmsearch.cli import build_parser
+
+    parser = build_parser()
+    for command in (["solve", "q"], ["bench", "--dataset", "arith"], ["bench-rm"]):
+        args = parser.parse_args([*command, "--reward", "R", "--reward-format", "qwen-prm", "--reward-backend", "vllm"])
+        assert (args.reward, args.reward_format, args.reward_backend) == ("R", "qwen-prm", "vllm")
+    assert parser.parse_args(["bench-rm", "--backend", "vllm"]).reward_backend == "vllm"  # its older spelling
+    assert parser.parse_args(["bench-rm"]).reward_backend == "transformers"
