@@ -277,9 +277,20 @@ class Tree:
             setattr(self, name, new)
 
     def add_node(
-        self, parent: int, text: str, prior: float = 1.0, reward: float = 0.0, terminal: bool = False
+        self,
+        parent: int,
+        text: str,
+        prior: float = 1.0,
+        reward: float = 0.0,
+        terminal: bool = False,
+        linked: bool = True,
     ) -> int:
-        """Append a node as the last child of ``parent`` (``NO_NODE`` for the root); its id."""
+        """Append a node as the last child of ``parent`` (``NO_NODE`` for the root); its id.
+
+        An unlinked node (``linked=False``) has its parent and depth, so backups and paths
+        go through it, but it is not in its parent's child list, so selection does not see
+        it until ``link`` adds it (a rollout's steps wait so until their parent is expanded).
+        """
         if self.size == self.capacity:
             self._grow()
         node = self.size
@@ -290,11 +301,14 @@ class Tree:
         self.reward[node] = reward
         self.terminal[node] = terminal
         if parent != NO_NODE:
-            self._link(parent, node)
+            self.depth[node] = self.depth[parent] + 1
+            if linked:
+                self.link(node)
         return node
 
-    def _link(self, parent: int, node: int) -> None:
-        self.depth[node] = self.depth[parent] + 1
+    def link(self, node: int) -> None:
+        """Add a node made with ``linked=False`` to the end of its parent's child list."""
+        parent = int(self.parent[node])
         self.n_children[parent] += 1
         if self.first_child[parent] == NO_NODE:
             self.first_child[parent] = node

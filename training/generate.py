@@ -9,7 +9,9 @@ the gold one. Leaves that never answered (depth cap, empty step) count as wrong.
 ``mcts``: ``simulations`` times, descend by PUCT to an unexpanded open node,
 expand it into ``k`` children (one Generate) and run ``rollouts`` Monte-Carlo
 completions from each new open child (one Generate), Math-Shepherd / OmegaPRM
-style. The value backed up is the label uncertainty ``4 p (1 - p)`` of each new
+style; the rollouts are requested and read with MCTS search's own code
+(``hrmsearch.search.rollouts``: one fixed token budget, cut after the first
+boxed answer). The value backed up is the label uncertainty ``4 p (1 - p)`` of each new
 child, so the budget goes where labels are uncertain.
 
 Labels (see ``labels.py``) are then the correct fraction of the outcomes in a
@@ -34,6 +36,7 @@ from hrmsearch.jsonl import JsonlStore
 from hrmsearch.records import Problem, Solution
 from hrmsearch.search.context import SearchContext, is_final
 from hrmsearch.search.requests import Generate
+from hrmsearch.search.rollouts import rollout_request, split_continuation
 from hrmsearch.search.scheduler import Scheduler
 from hrmsearch.training.labels import fraction, subtree_counts
 from hrmsearch.training.tree_records import TreeNode, TreeRecord, TreeSettings
@@ -162,10 +165,10 @@ class Puct:
             node = growth.parents[node]
 
 
-def rollout_request(ctx: SearchContext, prefixes: list[list[str]], n: int, max_tokens: int) -> Generate:
-    """``n`` complete solutions after each prefix, with one fixed budget so problems batch together."""
-    params = ctx.step_params(n).model_copy(update={"stop": [], "max_tokens": max_tokens})
-    return Generate([ctx.prompt(prefix) for prefix in prefixes], params)
+def rollout_answer(ctx: SearchContext, prefix: list[str], sample: StepSample) -> str | None:
+    """The answer a rollout states, read as MCTS search reads it (``split_continuation``)."""
+    continuation = split_continuation(ctx, sample)
+    return ctx.trajectory(prefix + continuation.steps, continuation.finished).answer
 
 
 def mcts_tree(ctx: SearchContext, settings: TreeSettings, grade: Grade) -> Coroutine:
@@ -184,7 +187,7 @@ def mcts_tree(ctx: SearchContext, settings: TreeSettings, grade: Grade) -> Corou
                 ctx, [growth.paths[c] for c in unfinished], settings.rollouts, settings.rollout_tokens
             )
             for child, samples in zip(unfinished, results, strict=True):
-                graded = [grade(ctx.to_trajectory(growth.paths[child], s).answer, ctx.problem.answer) for s in samples]
+                graded = [grade(rollout_answer(ctx, growth.paths[child], s), ctx.problem.answer) for s in samples]
                 growth.rollouts[child] = [sum(map(bool, graded)), len(graded)]
         for child in children:
             p = growth.rollouts[child][0] / max(1, growth.rollouts[child][1])

@@ -1,40 +1,57 @@
-"""Monte-Carlo tree search (PUCT) over reasoning steps, on the numba tree.
+"""Monte-Carlo tree search (PUCT) in which one simulation is one complete solution (rStar-Math style).
 
-One simulation is one selected leaf. Each round selects up to
-``leaves_per_round`` distinct leaves under virtual loss, expands every open one
-into ``k`` children in ONE Generate request (one prompt per leaf) and evaluates
-all new children in ONE Score request:
+A round selects up to ``leaves_per_round`` distinct leaves by PUCT under
+virtual loss, then, for all open leaves of the round together:
 
-- ``rollouts == 0``: a child's value is its reward-model node score;
-- ``rollouts == m``: ``m`` complete solutions are sampled after each open child
-  (one more Generate for all of them), scored with the user's aggregator, and the
-  child's value is their mean score; finished rollouts join the vote.
+1. expand: ONE Generate samples ``k`` next steps per leaf; distinct steps become
+   children whose PUCT prior is the softmax of their step log-probabilities over
+   the siblings (``prior="uniform"``: 1 / siblings);
+2. roll out: the child the leaf's first sample names is the simulated child; when
+   it is open, ONE Generate samples ``rollouts`` (m) complete solutions after it.
+   A rollout's steps join the tree as a chain of nodes below the child, held out
+   of the child lists until their parent is expanded, so a later selection that
+   stops at a rollout node branches from inside the rollout;
+3. score: ONE Score request gives every new node on an evaluated path its node
+   score; a trajectory's score aggregates its node scores per ``RewardConfig``.
 
-Every new child is backed up once with its value, so a node's visits count the
-evaluations in its subtree. A terminal leaf (answered, ended, or at
-``max_steps``) selected again is backed up with its own value, at no model
-cost. The answer is read from the most-visited path (``select="visits"``,
-falling back to the vote when that path has no answer) or from a vote over the
-finished nodes and rollouts (``select`` = ``weighted``, ``argmax`` or
-``majority``); every rule's pick is reported in ``Solution.selections``.
+The value of a simulation is ``(1 - node_weight) * outcome + node_weight *
+node score of the simulated child``, where ``outcome`` is the finished
+trajectory's score (0 when it stated no answer); it is backed up from the
+rollout's last node. A terminal leaf selected again is backed up with its own
+value at no model cost. ``n`` counts complete solutions: m per simulated open
+leaf, one when the simulated child answered at once (re-visits count none; at
+most ``SELECTION_CAP * n`` leaves are selected).
+
+The answer comes from the finished trajectories: the most-visited finished path
+(``visits``), the best-valued one (``value``), a visit-weighted vote
+(``visit_vote``), or the reward-weighted vote, majority and argmax; every rule's
+pick is in ``Solution.selections``. When no trajectory states an answer, the
+most-visited path is completed greedily (one more Generate).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
+from hrmsearch.answers import normalize_for_vote
 from hrmsearch.config import SearchConfig
+from hrmsearch.engine.base import StepSample
 from hrmsearch.records import Solution, Trajectory
-from hrmsearch.search.context import Branch, SearchContext, select_all
-from hrmsearch.search.requests import Generate
+from hrmsearch.scoring.aggregate import aggregate
+from hrmsearch.search.context import SearchContext, is_final, select_all
+from hrmsearch.search.rollouts import rollout_request, split_continuation
 from hrmsearch.search.strategies.spec import StrategySpec
 
 if TYPE_CHECKING:
     from hrmsearch.search.tree import Tree
+
+SELECTION_CAP = 4  # leaves selected per unit of budget at most (terminal re-visits cost no solution)
+Rule = Literal["visits", "value", "visit_vote", "weighted", "majority", "argmax"]
 
 
 def new_tree() -> Tree:
@@ -47,153 +64,282 @@ def new_tree() -> Tree:
 
 class MCTSConfig(SearchConfig):
     strategy: str = "mcts"
-    n: int = Field(32, ge=1, description="simulation budget when n_simulations is not set")
-    n_simulations: int | None = Field(None, ge=1, description="leaves selected and evaluated; None = n")
+    n: int = Field(16, ge=1, description="complete solutions (rollouts) per problem")
     leaves_per_round: int = Field(4, ge=1, description="leaves selected per round under virtual loss")
-    k: int = Field(4, ge=1, description="children sampled per expansion")
+    k: int = Field(4, ge=1, description="next steps sampled per expansion")
+    rollouts: int = Field(1, ge=1, description="m complete solutions sampled after each simulated child")
+    node_weight: float = Field(
+        0.0, ge=0.0, le=1.0, description="lambda: share of the child's node score in a value"
+    )
+    prior: Literal["logprob", "uniform"] = Field("logprob", description="PUCT prior of a child")
     c_puct: float = Field(1.0, ge=0.0, description="weight of the prior-guided exploration term")
     virtual_loss: float = Field(1.0, ge=0.0, description="value a pending selection counts as losing")
     fpu: float = Field(0.0, description="value assumed for an unvisited child (first-play urgency)")
-    rollouts: int = Field(0, ge=0, description="m rollouts per new child for its value; 0 = node score")
-    select: Literal["visits", "weighted", "argmax", "majority"] = Field(
-        "visits", description="answer from the most-visited path, or a vote over finished nodes and rollouts"
+    rollout_tokens: int | None = Field(
+        None, ge=1, description="token budget of a rollout; None = steps x step"
     )
+    select: Rule = Field("visits", description="which finished trajectory answers (all rules are reported)")
 
     @property
-    def budget(self) -> int:
-        return self.n_simulations or self.n
+    def rollout_budget(self) -> int:
+        return self.rollout_tokens or self.max_step_tokens * self.max_steps
 
 
 @dataclass
 class SearchState:
-    """The tree plus what the numba arrays cannot hold: branches and finished trajectories."""
+    """The tree plus what its arrays cannot hold: step paths, node scores, finished trajectories."""
 
     tree: Tree = field(default_factory=new_tree)
-    branches: list[Branch] = field(default_factory=lambda: [Branch()])
-    finished: dict[int, Trajectory] = field(default_factory=dict)  # terminal node -> its trajectory
-    rollouts: dict[int, list[Trajectory]] = field(default_factory=dict)  # node -> rollouts after it
-    simulations: int = 0
+    paths: list[list[str]] = field(default_factory=lambda: [[]])  # node -> its steps from the root
+    held: dict[int, list[int]] = field(default_factory=dict)  # node -> rollout nodes not yet linked below it
+    final: set[int] = field(default_factory=set)  # nodes whose path ended the solution
+    node_scores: dict[int, float] = field(default_factory=dict)
+    ends: dict[int, Trajectory] = field(default_factory=dict)  # terminal or rollout-end node -> trajectory
+    values: dict[int, float] = field(default_factory=dict)  # terminal node -> its value on a re-visit
+    produced: list[int] = field(default_factory=list)  # the end node of every solution, as produced
+    solutions: int = 0
+    selections: int = 0
 
-    def add_children(self, ctx: SearchContext, leaf: int, children: list[Branch]) -> list[int]:
-        """Append ``children`` under ``leaf`` (uniform priors); terminal when final or at max depth."""
-        nodes = []
-        for child in children:
-            terminal = child.final or len(child.steps) >= ctx.config.max_steps
-            text = child.steps[-1] if child.grew and child.steps else ""
-            nodes.append(self.tree.add_node(leaf, text, prior=1.0 / len(children), terminal=terminal))
-            self.branches.append(child)
-        return nodes
+    def add(self, parent: int, text: str, prior: float, terminal: bool, linked: bool) -> int:
+        node = self.tree.add_node(parent, text, prior=prior, terminal=terminal, linked=linked)
+        self.paths.append(self.paths[parent] + [text])
+        if not linked:
+            self.held.setdefault(parent, []).append(node)
+        return node
+
+    def children(self, node: int) -> list[int]:
+        """Linked children, then held rollout nodes, in creation order."""
+        return self.tree.children(node) + self.held.get(node, [])
 
     def candidates(self) -> list[Trajectory]:
-        """Finished nodes, then finished rollouts, in creation order."""
-        done_rollouts = [t for trajectories in self.rollouts.values() for t in trajectories if t.finished]
-        return list(self.finished.values()) + done_rollouts
+        """The finished trajectories, once per time the search produced one (a vote counts repeats)."""
+        return [self.ends[node] for node in self.produced if self.ends[node].finished]
 
 
-def evaluate_by_node_score(
+def step_priors(samples: Sequence[StepSample], held: int, rule: str) -> list[float]:
+    """Priors of the new distinct steps ``samples``, next to ``held`` linked rollout nodes (1 / siblings each)."""
+    total = len(samples) + held
+    if rule == "uniform" or not samples:
+        return [1.0 / total] * len(samples)
+    top = max(sample.logprob for sample in samples)
+    weights = [math.exp(sample.logprob - top) for sample in samples]
+    share = len(samples) / total
+    return [share * weight / sum(weights) for weight in weights]
+
+
+def distinct_steps(row: list[StepSample], known: set[str]) -> list[StepSample]:
+    """The first sample of each non-empty step text not in ``known``, in sampling order."""
+    found, seen = [], set(known)
+    for sample in row:
+        if (text := sample.text.strip()) and text not in seen:
+            seen.add(text)
+            found.append(sample)
+    return found
+
+
+def expand(ctx: SearchContext, state: SearchState, leaf: int, row: list[StepSample]) -> tuple[int, list[int]]:
+    """Link ``leaf``'s held rollout nodes and add its distinct new steps; (simulated child, new terminal nodes).
+
+    The simulated child is the node of the leaf's first non-empty sample; when every sample
+    is empty and nothing is held, the solution ends at the leaf, which becomes terminal.
+    """
+    held = state.held.pop(leaf, [])
+    by_text = {state.tree.texts[node]: node for node in held}
+    new = distinct_steps(row, set(by_text))
+    for node in held:
+        state.tree.link(node)
+        state.tree.prior[node] = 1.0 / (len(new) + len(held))
+    depth_cap = int(state.tree.depth[leaf]) + 1 >= ctx.config.max_steps
+    terminal = []
+    for sample, prior in zip(new, step_priors(new, len(held), ctx.config.prior), strict=True):
+        text = sample.text.strip()
+        final = is_final(sample, text)
+        by_text[text] = state.add(leaf, text, prior, final or depth_cap, linked=True)
+        if final:
+            state.final.add(by_text[text])
+        if final or depth_cap:
+            terminal.append(by_text[text])
+    first = next((s.text.strip() for s in row if s.text.strip()), None)
+    if first is not None:
+        return by_text[first], terminal
+    if held:
+        return held[0], terminal
+    state.tree.terminal[leaf] = True
+    state.final.add(leaf)
+    return leaf, [leaf]
+
+
+def add_rollout(ctx: SearchContext, state: SearchState, child: int, sample: StepSample) -> int:
+    """The rollout's steps as held nodes below ``child`` (cut at ``max_steps``); its last node.
+
+    A step the tree already holds at that place (linked or held) is reused, not added again.
+    """
+    continuation = split_continuation(ctx, sample)
+    cap = ctx.config.max_steps
+    steps = continuation.steps[: max(0, cap - len(state.paths[child]))]
+    finished = continuation.finished and len(steps) == len(continuation.steps)
+    node = child
+    for index, text in enumerate(steps):
+        at_end = index == len(steps) - 1 and (finished or len(state.paths[node]) + 1 >= cap)
+        same = [c for c in state.children(node) if state.tree.texts[c] == text]
+        node = same[0] if same else state.add(node, text, 1.0, terminal=at_end, linked=False)
+    if finished:  # (node is the child itself when the model ended right after it)
+        state.tree.terminal[node] = True
+        state.final.add(node)
+    return node
+
+
+def expand_and_roll_out(
     ctx: SearchContext, state: SearchState, leaves: list[int]
-) -> Generator[Any, Any, list[int]]:
-    """Expand ``leaves`` (ONE Generate), score the new steps (ONE Score); the new node ids."""
-    rows = yield from ctx.expand([state.branches[leaf] for leaf in leaves], ctx.config.k)
-    nodes = []
-    for leaf, children in zip(leaves, rows, strict=True):
-        for node, child in zip(state.add_children(ctx, leaf, children), children, strict=True):
-            state.tree.reward[node] = child.scores[-1] if child.scores else 0.0
-            if state.tree.terminal[node]:
-                state.finished[node] = ctx.branch_trajectory(child)
-            nodes.append(node)
-    return nodes
+) -> Generator[Any, Any, tuple[list[tuple[int, int]], list[int]]]:
+    """ONE Generate expands every open leaf, ONE more rolls out every open simulated child.
+
+    Returns the (rollout end, simulated child) pairs to back up and the new terminal
+    nodes that are evaluated but not backed up until they are selected.
+    """
+    config: MCTSConfig = ctx.config
+    rows = yield from ctx.next_steps([state.paths[leaf] for leaf in leaves], config.k)
+    simulated, terminal = [], []
+    for leaf, row in zip(leaves, rows, strict=True):
+        child, new_terminal = expand(ctx, state, leaf, row)
+        simulated.append(child)
+        terminal += new_terminal
+    open_children = [child for child in simulated if not state.tree.terminal[child]]
+    ends = [(child, child) for child in simulated if state.tree.terminal[child]]
+    if open_children:
+        request = rollout_request(
+            ctx, [state.paths[c] for c in open_children], config.rollouts, config.rollout_budget
+        )
+        for child, samples in zip(open_children, (yield request), strict=True):
+            ends += [(add_rollout(ctx, state, child, sample), child) for sample in samples]
+    return ends, terminal
 
 
-def sample_rollouts(
-    ctx: SearchContext, prefixes: Sequence[Sequence[str]], m: int
-) -> Generator[Generate, Any, list[list[Trajectory]]]:
-    """``m`` complete solutions after each prefix in ONE Generate (``ctx.sample_solutions`` for many prefixes)."""
-    if not prefixes:
-        return []
-    remaining = max(1, ctx.config.max_steps - min(len(prefix) for prefix in prefixes))
-    params = ctx.step_params(m).model_copy(
-        update={"stop": [], "max_tokens": ctx.config.max_step_tokens * remaining}
+def trajectory(ctx: SearchContext, state: SearchState, node: int) -> Trajectory:
+    """The scored trajectory ending at ``node`` (its path's node scores are known)."""
+    path = state.tree.path(node)[1:]
+    scores = [state.node_scores[n] for n in path]
+    if not scores:
+        total = 0.0
+    else:
+        total = scores[-1] if ctx.reward.outcome else aggregate(scores, ctx.reward.aggregate)
+    finished = node in state.final
+    return ctx.trajectory(state.paths[node], finished).model_copy(
+        update={"step_scores": scores, "score": total}
     )
-    rows = yield Generate([ctx.prompt(prefix) for prefix in prefixes], params)
-    return [
-        [ctx.to_trajectory(list(prefix), sample) for sample in row]
-        for prefix, row in zip(prefixes, rows, strict=True)
-    ]
 
 
-def evaluate_by_rollouts(
-    ctx: SearchContext, state: SearchState, leaves: list[int]
-) -> Generator[Any, Any, list[int]]:
-    """Expand ``leaves``, roll out every open child ``m`` times, score all trajectories at once."""
-    samples = yield from ctx.next_steps([state.branches[leaf].steps for leaf in leaves], ctx.config.k)
-    nodes = []
-    for leaf, row in zip(leaves, samples, strict=True):
-        nodes += state.add_children(ctx, leaf, [state.branches[leaf].child(sample) for sample in row])
-    open_nodes = [node for node in nodes if not state.tree.terminal[node]]
-    done_nodes = [node for node in nodes if state.tree.terminal[node]]
-    rows = yield from sample_rollouts(
-        ctx, [state.branches[node].steps for node in open_nodes], ctx.config.rollouts
-    )
-    own = [ctx.trajectory(state.branches[node].steps, state.branches[node].final) for node in done_nodes]
-    scored = yield from ctx.score_trajectories([t for row in rows for t in row] + own)
-    for node in open_nodes:
-        state.rollouts[node], scored = scored[: ctx.config.rollouts], scored[ctx.config.rollouts :]
-        state.tree.reward[node] = sum(t.score for t in state.rollouts[node]) / ctx.config.rollouts
-    for node, trajectory in zip(done_nodes, scored, strict=True):
-        state.finished[node] = trajectory
-        state.tree.reward[node] = trajectory.score
-    return nodes
+def evaluate(
+    ctx: SearchContext, state: SearchState, ends: list[tuple[int, int]], terminal: list[int]
+) -> Generator[Any, Any, list[float]]:
+    """ONE Score for every unscored node on the evaluated paths; the values of ``ends``, in order."""
+    wanted = [end for end, _ in ends] + terminal
+    unscored = sorted({n for end in wanted for n in state.tree.path(end)[1:] if n not in state.node_scores})
+    scores = yield from ctx.score_steps([state.paths[n] for n in unscored])
+    state.node_scores.update(zip(unscored, scores, strict=True))
+    weight = ctx.config.node_weight
+    for end, child in ends + [(node, node) for node in terminal]:
+        if end in state.ends:  # a re-simulated terminal child keeps its trajectory and value
+            continue
+        state.ends[end] = trajectory(ctx, state, end)
+        outcome = state.ends[end].score if state.ends[end].answer is not None else 0.0
+        state.values[end] = (1 - weight) * outcome + weight * state.node_scores.get(child, 0.0)
+    simulated = [end for end, _ in ends]
+    state.produced += simulated + [node for node in terminal if node not in simulated]
+    return [state.values[end] for end in simulated]
 
 
 def simulate_round(ctx: SearchContext, state: SearchState) -> Generator[Any, Any, None]:
-    """Select leaves, evaluate the open ones, back up every new node and every terminal leaf."""
+    """Select leaves, simulate the open ones, back up every simulation and every terminal re-visit."""
     config: MCTSConfig = ctx.config
-    count = min(config.leaves_per_round, config.budget - state.simulations)
+    wanted = -(-(config.n - state.solutions) // config.rollouts)
+    count = min(config.leaves_per_round, wanted)
     leaves = state.tree.select_leaves(count, config.c_puct, "puct", config.virtual_loss, config.fpu).tolist()
-    state.simulations += len(leaves)
+    state.selections += len(leaves)
     open_leaves = [leaf for leaf in leaves if not state.tree.terminal[leaf]]
-    terminal_leaves = [leaf for leaf in leaves if state.tree.terminal[leaf]]
-    evaluate = evaluate_by_rollouts if config.rollouts else evaluate_by_node_score
-    new_nodes = (yield from evaluate(ctx, state, open_leaves)) if open_leaves else []
+    revisits = [leaf for leaf in leaves if state.tree.terminal[leaf]]
+    ends, terminal = (yield from expand_and_roll_out(ctx, state, open_leaves)) if open_leaves else ([], [])
+    values = yield from evaluate(ctx, state, ends, terminal)
+    state.solutions += len(ends)
     state.tree.release(leaves)
-    backed_up = new_nodes + terminal_leaves
-    state.tree.backup_many(backed_up, state.tree.reward[backed_up])
-
-
-def most_visited(ctx: SearchContext, state: SearchState) -> Trajectory:
-    """The trajectory at the end of the most-visited path: its node's, else its best rollout."""
-    end = state.tree.best_path("visits")[-1]
-    if end in state.finished:
-        return state.finished[end]
-    finished_rollouts = [t for t in state.rollouts.get(end, []) if t.finished]
-    if finished_rollouts:
-        return max(finished_rollouts, key=lambda t: t.score or 0.0)
-    return ctx.branch_trajectory(state.branches[end])
+    state.tree.backup_many([end for end, _ in ends] + revisits, values + [state.values[n] for n in revisits])
 
 
 def search(ctx: SearchContext) -> Generator[Any, Any, SearchState]:
-    """Simulate rounds until the budget is spent; the final tree and its trajectories."""
+    """Simulate rounds until ``n`` complete solutions (or the selection cap); the final state."""
     state = SearchState()
-    while state.simulations < ctx.config.budget:
+    while state.solutions < ctx.config.n and state.selections < SELECTION_CAP * ctx.config.n:
         yield from simulate_round(ctx, state)
     return state
 
 
-def answer(ctx: SearchContext, state: SearchState) -> Solution:
-    """The ``select`` rule's pick (the weighted vote when it has no answer); every pick reported."""
-    candidates = state.candidates()
-    picks = {**select_all(candidates), "visits": most_visited(ctx, state)}
-    chosen = picks[ctx.config.select]
-    if chosen is None or chosen.answer is None:
-        chosen = picks["weighted"] or picks["argmax"] or chosen
-    answers = {rule: pick.answer if pick else None for rule, pick in picks.items()}
-    return ctx.solution(chosen, candidates=candidates, selections=answers)
+def most_visited_end(state: SearchState, finished_only: bool) -> int | None:
+    """The node reached by following the most-visited child (first on ties); with ``finished_only``,
+    only into subtrees that hold an answered trajectory (None when there is none)."""
+    reach = {n for n, t in state.ends.items() if t.answer is not None} if finished_only else set()
+    if finished_only and not reach:
+        return None
+    for node in sorted(reach, reverse=True):
+        while node > 0 and (parent := int(state.tree.parent[node])) not in reach:
+            reach.add(parent)
+            node = parent
+    node = 0
+    while options := [c for c in state.children(node) if not finished_only or c in reach]:
+        node = max(options, key=lambda c: int(state.tree.visits[c]))  # max keeps the first on ties
+    return node
+
+
+def visit_vote(state: SearchState) -> Trajectory | None:
+    """The best-valued trajectory of the answer whose finished ends hold the most visits."""
+    totals: dict[str, int] = {}
+    for node, traj in state.ends.items():
+        if (key := normalize_for_vote(traj.answer)) is not None:
+            totals[key] = totals.get(key, 0) + int(state.tree.visits[node])
+    if not totals:
+        return None
+    best = max(totals, key=lambda key: totals[key])
+    same = [n for n, t in state.ends.items() if normalize_for_vote(t.answer) == best]
+    return state.ends[max(same, key=lambda n: state.values[n])]
+
+
+def picks(state: SearchState) -> dict[str, Trajectory | None]:
+    """Every rule's pick among the finished trajectories."""
+    answered = [n for n in sorted(state.ends) if state.ends[n].answer is not None]
+    end = most_visited_end(state, finished_only=True)
+    return {
+        **select_all(state.candidates()),
+        "visits": state.ends[end] if end is not None else None,
+        "value": state.ends[max(answered, key=lambda n: state.values[n])] if answered else None,
+        "visit_vote": visit_vote(state),
+    }
+
+
+def complete_greedily(ctx: SearchContext, state: SearchState) -> Generator[Any, Any, Trajectory]:
+    """The most-visited path finished by one greedy rollout (temperature 0)."""
+    steps = state.paths[most_visited_end(state, finished_only=False)]
+    request = rollout_request(ctx, [steps], 1, ctx.config.rollout_budget, temperature=0.0)
+    (sample,) = (yield request)[0]
+    return ctx.to_trajectory(list(steps), sample)
+
+
+def answer(ctx: SearchContext, state: SearchState) -> Generator[Any, Any, Solution]:
+    """The ``select`` rule's pick, else the first rule's pick with an answer, else the greedy completion."""
+    found = picks(state)
+    with_answer = [
+        pick for pick in [found[ctx.config.select], *found.values()] if pick and pick.answer is not None
+    ]
+    selections = {rule: pick.answer if pick else None for rule, pick in found.items()}
+    if with_answer:
+        chosen = with_answer[0]
+    else:
+        chosen = yield from complete_greedily(ctx, state)
+        selections["greedy_completion"] = chosen.answer
+    return ctx.solution(chosen, candidates=state.candidates(), selections=selections)
 
 
 def run(ctx: SearchContext):
     state = yield from search(ctx)
-    return answer(ctx, state)
+    return (yield from answer(ctx, state))
 
 
 SPEC = StrategySpec(
@@ -201,7 +347,7 @@ SPEC = StrategySpec(
     config=MCTSConfig,
     run=run,
     needs_reward=True,
-    budget="simulations; one run per N",
-    step_generations=lambda n, max_steps: n * MCTSConfig.model_fields["k"].default,
+    budget="complete solutions (rollouts), as best_of_n; one run per N",
+    step_generations=lambda n, max_steps: n * (MCTSConfig.model_fields["k"].default + max_steps),
     marker="D",
 )
