@@ -1,7 +1,12 @@
 """``hrmsearch train``: train a PRM / HRM / ORM from reward samples JSONL.
 
     hrmsearch train --kind hrm --data samples.jsonl --base hrmsearch/assets/policy --out runs/hrm
+    hrmsearch train --format qwen-prm --kind hrm --data samples.jsonl --out runs/hrm-tags
 
+``--format classifier`` (the default) trains the paper's per-window sequence
+classifier (or ``--head likelihood``); ``--format qwen-prm`` trains the step-tag
+format, every labelled step of a path in one pass (``--base`` defaults to the shipped
+policy; a Llama decoder is saved as ``llama-prm``, a Qwen2 one as ``qwen-prm``).
 The best checkpoint by eval loss is a Hugging Face folder in ``--out``, loadable as
 a reward model; rerunning with the same ``--out`` resumes from the last checkpoint.
 Prints the run's report as one JSON line last.
@@ -20,8 +25,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("train", help="train a reward model (PRM/HRM/ORM)", description=__doc__,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--kind", required=True, choices=["prm", "hrm", "orm"])
+    parser.add_argument("--format", default="classifier", choices=["classifier", "qwen-prm"],
+                        help="per-window classifier (the paper's) or the step-tag format trained densely")
     parser.add_argument("--data", required=True, type=Path, help="reward samples JSONL")
-    parser.add_argument("--base", default="tiny", help="causal-LM folder to start from, or 'tiny'")
+    parser.add_argument("--base", default=None,
+                        help="causal-LM folder to start from; 'tiny' (the classifier default: a fresh tiny Llama) "
+                             "or 'policy' (the qwen-prm default: the shipped policy)")
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--lr", type=float, default=3e-4)
@@ -39,16 +48,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--device", default="auto")
 
 
+COMMON = ("kind", "data", "out", "epochs", "lr", "seed", "max_minutes", "batch_tokens", "max_length", "eval_every",
+          "device")
+
+
 def run(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from hrmsearch.training.train_reward import TrainOptions, train
+    values = {name: getattr(args, name) for name in COMMON}
+    if args.base is not None:
+        values["base"] = args.base
+    if args.format == "qwen-prm":
+        from hrmsearch.training.train_steptag import SteptagOptions as Options
+        from hrmsearch.training.train_steptag import train
 
-    values = {name: getattr(args, name) for name in (
-        "kind", "data", "base", "out", "epochs", "lr", "seed", "max_minutes", "batch_tokens", "max_length",
-        "eval_every", "device", "pairwise", "head", "pair_scope")}
+        if args.head != "classifier" or args.pairwise or args.pair_scope != "question":
+            raise HrmError("--format qwen-prm trains the step-tag head pointwise: --head, --pairwise and "
+                           "--pair-scope are options of --format classifier")
+    else:
+        from hrmsearch.training.train_reward import TrainOptions as Options
+        from hrmsearch.training.train_reward import train
+
+        values |= {name: getattr(args, name) for name in ("pairwise", "head", "pair_scope")}
     try:
-        options = TrainOptions(**values)
+        options = Options(**values)
     except ValidationError as error:
         raise HrmError(describe_validation_error(error, "train options")) from None
     print(train(options).model_dump_json())

@@ -19,6 +19,7 @@ from hrmsearch.scoring.formats.base import FormatEvidence, RewardFormat
 FORMAT_MODULES = {
     "likelihood": "hrmsearch.scoring.formats.likelihood",
     "qwen-prm": "hrmsearch.scoring.formats.qwen_prm",
+    "llama-prm": "hrmsearch.scoring.formats.llama_prm",
     "skywork": "hrmsearch.scoring.formats.skywork",
     "classifier": "hrmsearch.scoring.formats.classifier",
     "math-shepherd": "hrmsearch.scoring.formats.math_shepherd",

@@ -1,0 +1,268 @@
+"""The step-tag reward-model trainer (``hrmsearch train --format qwen-prm``): dense supervision at ``<extra_0>``.
+
+- Model: the base causal LM's decoder (``--base``, by default the shipped policy)
+  plus a fresh ``score = Linear(h, h) -> ReLU -> Linear(h, 2)`` read at each
+  ``<extra_0>`` step tag. A tokenizer without ``<extra_0>`` gets it as a special
+  token and the embeddings are resized.
+- Data: reward samples JSONL (``--kind prm`` fine, ``hrm`` fine + coarse, ``orm``
+  outcome), split by question with a seed, grouped into labelled paths
+  (:mod:`hrmsearch.training.steptag_paths`): one row trains every labelled step of a
+  path in ONE forward pass; a coarse sample is a path with its two steps merged
+  under one tag. Soft Monte-Carlo labels are trained as they are (cross-entropy
+  against ``(1 - label, label)``), never rounded; length-bucketed batches
+  (:mod:`hrmsearch.training.steptag_batches`).
+- Output: the best checkpoint by eval loss in ``OUT`` (``config.json``,
+  ``model.safetensors`` with ``model.*`` / ``score.0.*`` / ``score.2.*``, the tokenizer
+  with ``<extra_0>``), loadable with ``--reward OUT`` and detected by its architecture:
+  a ``Qwen2ForProcessRewardModel`` (format ``qwen-prm``, the Qwen chat recipe, the
+  base tokenizer must have a chat template) when the decoder is Qwen2, a
+  ``LlamaForProcessRewardModel`` (format ``llama-prm``) when it is Llama. The last
+  checkpoint (weights, optimizer, position) is in ``OUT/last``; a rerun with the
+  same ``--out`` resumes from it. Eval losses go to ``OUT/train_log.jsonl``.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Literal
+
+import torch
+from pydantic import BaseModel, Field
+from safetensors.torch import save_file
+from tqdm import tqdm
+from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+from hrmsearch.assets import default_policy_path
+from hrmsearch.errors import HrmError
+from hrmsearch.scoring.formats import get_format
+from hrmsearch.scoring.formats.llama_prm import DECODERS, DecoderProcessRewardModel
+from hrmsearch.scoring.formats.qwen_prm import STEP_TAG
+from hrmsearch.scoring.formats.weights import load_named_weights
+from hrmsearch.torch_utils import pick_device
+from hrmsearch.training.samples import read_samples
+from hrmsearch.training.steptag_batches import PathRows, batch_loss, encode_paths, epoch_batches, eval_loss
+from hrmsearch.training.steptag_paths import group_paths, labelled_step_count
+from hrmsearch.training.train_policy import learning_rate
+from hrmsearch.training.train_reward import LAST_DIR, TrainState, log_event, select_samples, split_by_question
+
+ARCHITECTURES = {"qwen2": "Qwen2ForProcessRewardModel", "llama": "LlamaForProcessRewardModel"}
+FORMAT_OF = {"Qwen2ForProcessRewardModel": "qwen-prm", "LlamaForProcessRewardModel": "llama-prm"}
+
+
+class SteptagOptions(BaseModel):
+    """Everything one step-tag training run needs (``hrmsearch train --format qwen-prm``)."""
+
+    kind: Literal["prm", "hrm", "orm"]
+    data: Path
+    base: str = Field("policy", description="a Llama or Qwen2 causal-LM folder, or 'policy' (the shipped one)")
+    out: Path
+    epochs: int = Field(3, ge=1)
+    lr: float = Field(3e-4, gt=0.0)
+    seed: int = 0
+    max_minutes: float | None = Field(None, gt=0.0)
+    batch_tokens: int = Field(4096, ge=16)
+    max_length: int = Field(512, ge=16)
+    eval_fraction: float = Field(0.1, gt=0.0, lt=1.0)
+    eval_every: int | None = Field(None, ge=1, description="steps between evals; None = once per epoch")
+    device: str = "auto"
+    progress: bool = True
+
+
+class SteptagReport(BaseModel):
+    out: str
+    kind: str
+    format: str  # the format the saved folder is detected as
+    train_paths: int
+    train_labelled_steps: int
+    eval_paths: int
+    eval_labelled_steps: int
+    steps: int
+    initial_eval_loss: float
+    best_eval_loss: float
+    stopped: Literal["epochs", "max_minutes"]
+
+
+def base_folder(base: str) -> Path:
+    folder = Path(default_policy_path() if base == "policy" else base).expanduser()
+    if not (folder / "config.json").exists():
+        raise HrmError(f"--base {base!r}: not a Hugging Face model folder (no config.json) and not 'policy'")
+    return folder
+
+
+def with_step_tag(tokenizer):
+    """``tokenizer`` with ``<extra_0>`` as a special token (added when missing) and a pad token."""
+    if STEP_TAG not in tokenizer.get_vocab():
+        tokenizer.add_special_tokens({"additional_special_tokens": [STEP_TAG]}, replace_extra_special_tokens=False)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def build_model(base: str, seed: int) -> tuple[object, DecoderProcessRewardModel]:
+    """``(tokenizer, module)``: the base's decoder weights (embeddings resized for the tag), a fresh head."""
+    folder = base_folder(base)
+    model_type = AutoConfig.from_pretrained(folder).model_type
+    if model_type not in DECODERS:
+        raise HrmError(f"--base {base!r}: decoder type {model_type!r}; the step-tag trainer takes "
+                       f"{' or '.join(DECODERS)}")
+    tokenizer = with_step_tag(AutoTokenizer.from_pretrained(folder))
+    if model_type == "qwen2" and not getattr(tokenizer, "chat_template", None):
+        raise HrmError(f"--base {base!r}: a Qwen2 decoder is saved as qwen-prm, whose input is the Qwen chat "
+                       f"recipe, but its tokenizer has no chat_template")
+    torch.manual_seed(seed)
+    causal = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
+    if len(tokenizer) > causal.get_input_embeddings().num_embeddings:
+        causal.resize_token_embeddings(len(tokenizer))
+    config = causal.config
+    config.architectures, config.num_labels = [ARCHITECTURES[model_type]], 2
+    config.pad_token_id = tokenizer.pad_token_id
+    module = DecoderProcessRewardModel(config)
+    module.model.load_state_dict(causal.model.state_dict())
+    return tokenizer, module
+
+
+def save_folder(module: DecoderProcessRewardModel, tokenizer, folder: Path) -> None:
+    """A loadable reward folder: config, ``model.safetensors`` under the checkpoint's names, tokenizer."""
+    folder.mkdir(parents=True, exist_ok=True)
+    module.model.config.save_pretrained(folder)
+    weights = {name: tensor.detach().cpu().contiguous() for name, tensor in module.state_dict().items()}
+    save_file(weights, str(folder / "model.safetensors"), metadata={"format": "pt"})
+    tokenizer.save_pretrained(folder)
+
+
+def load_folder(folder: Path) -> tuple[object, DecoderProcessRewardModel]:
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    module = DecoderProcessRewardModel(AutoConfig.from_pretrained(folder))
+    load_named_weights(module, str(folder))
+    return tokenizer, module
+
+
+def save_last(module, tokenizer, optimizer, state: TrainState, out: Path) -> None:
+    last = out / LAST_DIR
+    save_folder(module, tokenizer, last)
+    torch.save(optimizer.state_dict(), last / "optimizer.pt")
+    (last / "state.json").write_text(state.model_dump_json())
+
+
+def load_last(out: Path, device: str):
+    """``(tokenizer, module, optimizer state, TrainState)`` from ``OUT/last``, or None."""
+    last = out / LAST_DIR
+    if not (last / "state.json").exists():
+        return None
+    tokenizer, module = load_folder(last)
+    optimizer_state = torch.load(last / "optimizer.pt", map_location=device)
+    return tokenizer, module, optimizer_state, TrainState.model_validate_json((last / "state.json").read_text())
+
+
+def reward_format_of(module: DecoderProcessRewardModel):
+    return get_format(FORMAT_OF[module.model.config.architectures[0]])
+
+
+def context_length(options: SteptagOptions, module: DecoderProcessRewardModel) -> int:
+    positions = getattr(module.model.config, "max_position_embeddings", None) or options.max_length
+    return min(options.max_length, positions, reward_format_of(module).context_limit)
+
+
+def train(options: SteptagOptions) -> SteptagReport:
+    """Train a step-tag reward model as ``options`` say; resumes from ``OUT/last`` when present."""
+    device = pick_device(options.device)
+    samples = select_samples(read_samples(options.data), options.kind, options.data)
+    train_samples, eval_samples = split_by_question(samples, options.seed, options.eval_fraction)
+    options.out.mkdir(parents=True, exist_ok=True)
+    resumed = load_last(options.out, device)
+    if resumed:
+        tokenizer, module, optimizer_state, state = resumed
+    else:
+        (tokenizer, module), optimizer_state, state = build_model(options.base, options.seed), None, TrainState()
+    module.to(device).train()
+    reward_format, max_length = reward_format_of(module), context_length(options, module)
+    train_paths, eval_paths = group_paths(train_samples), group_paths(eval_samples)
+    train_rows = encode_paths(train_paths, reward_format, tokenizer, max_length)
+    eval_rows = encode_paths(eval_paths, reward_format, tokenizer, max_length)
+    optimizer = torch.optim.AdamW(module.parameters(), lr=options.lr, weight_decay=0.01)
+    if optimizer_state:
+        optimizer.load_state_dict(optimizer_state)
+    run = _Run(options, module, tokenizer, optimizer, state, train_rows, eval_rows, device)
+    stopped = run.loop()
+    return SteptagReport(
+        out=str(options.out), kind=options.kind, format=reward_format.name,
+        train_paths=len(train_paths), train_labelled_steps=labelled_step_count(train_paths),
+        eval_paths=len(eval_paths), eval_labelled_steps=labelled_step_count(eval_paths),
+        steps=run.state.global_step, initial_eval_loss=run.state.initial_eval_loss,
+        best_eval_loss=run.state.best_eval_loss, stopped=stopped,
+    )
+
+
+class _Run:
+    """One training loop's moving parts, so each piece stays a short method."""
+
+    def __init__(self, options: SteptagOptions, module, tokenizer, optimizer, state: TrainState,
+                 train_rows: PathRows, eval_rows: PathRows, device: str):
+        self.options, self.module, self.tokenizer, self.optimizer = options, module, tokenizer, optimizer
+        self.state, self.train_rows, self.eval_rows, self.device = state, train_rows, eval_rows, device
+        self.pad_id = tokenizer.pad_token_id
+        self.started = time.monotonic()
+        self.total_steps = len(epoch_batches(train_rows, options.batch_tokens, options.seed, 0)) * options.epochs
+
+    def loop(self) -> Literal["epochs", "max_minutes"]:
+        if self.state.initial_eval_loss is None:
+            self.state.initial_eval_loss = self.evaluate()
+        bar = tqdm(total=self.total_steps, initial=self.state.global_step, desc=f"train {self.options.kind} step-tag",
+                   disable=not self.options.progress)
+        try:
+            while self.state.epoch < self.options.epochs:
+                if self.run_epoch(bar) == "max_minutes":
+                    return "max_minutes"
+            return "epochs"
+        finally:
+            bar.close()
+
+    def run_epoch(self, bar: tqdm) -> str | None:
+        batches = epoch_batches(self.train_rows, self.options.batch_tokens, self.options.seed, self.state.epoch)
+        for batch in batches[self.state.batch_in_epoch :]:
+            loss = self.step(batch)
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss:.4f}", eval=f"{self.state.last_eval_loss:.4f}")
+            self.state.batch_in_epoch += 1
+            every = self.options.eval_every
+            if every and self.state.global_step % every == 0:
+                self.checkpoint()
+            if self.out_of_time():
+                self.checkpoint()
+                return "max_minutes"
+        self.state.epoch, self.state.batch_in_epoch = self.state.epoch + 1, 0
+        self.checkpoint()
+        return None
+
+    def step(self, batch: list[int]) -> float:
+        rate = learning_rate(self.state.global_step, self.total_steps, self.options.lr,
+                             warmup=max(1, min(100, self.total_steps // 10)))
+        for group in self.optimizer.param_groups:
+            group["lr"] = rate
+        loss, _ = batch_loss(self.module, self.train_rows, batch, self.pad_id, self.device)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.module.parameters(), 1.0)
+        self.optimizer.step()
+        self.state.global_step += 1
+        return loss.item()
+
+    def evaluate(self) -> float:
+        loss = eval_loss(self.module, self.eval_rows, self.options.batch_tokens, self.pad_id, self.device)
+        self.state.last_eval_loss = loss
+        log_event(self.options.out, step=self.state.global_step, epoch=self.state.epoch, eval_loss=loss)
+        return loss
+
+    def checkpoint(self) -> None:
+        """Evaluate; save the best folder when eval loss improved, and always the last checkpoint."""
+        loss = self.evaluate()
+        if loss < self.state.best_eval_loss:
+            self.state.best_eval_loss = loss
+            save_folder(self.module, self.tokenizer, self.options.out)
+        save_last(self.module, self.tokenizer, self.optimizer, self.state, self.options.out)
+
+    def out_of_time(self) -> bool:
+        limit = self.options.max_minutes
+        return limit is not None and time.monotonic() - self.started > limit * 60
+
