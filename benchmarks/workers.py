@@ -92,12 +92,20 @@ def _start_ray(workers: int, gpus: bool) -> bool:
 
     if ray.is_initialized():
         return False
-    # a local cluster's workers inherit this environment: let them import what the driver can
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
     options: dict[str, Any] = {"include_dashboard": False, "logging_level": "ERROR", "log_to_driver": False}
     if not gpus:
         options["num_cpus"] = workers
-    ray.init(**options)
+    # a local cluster's processes inherit the environment they start in: let its workers import what the
+    # driver can, and give this process its own PYTHONPATH back once the cluster is up
+    saved = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+    try:
+        ray.init(**options)
+    finally:
+        if saved is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = saved
     return True
 
 

@@ -42,8 +42,14 @@ def installed(tmp_path_factory) -> Path:
     return venv
 
 
+def outside_env() -> dict[str, str]:
+    """This environment without PYTHONPATH (the Ray tests set it to this process's sys.path, checkout included)."""
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
+    return {**env, "HRMSEARCH_DATA_DIR": str(SHARED_DATA)}
+
+
 def test_the_wheel_runs_solve_and_a_bench_dry_run_outside_the_checkout(installed, tmp_path):
-    env = {**os.environ, "HRMSEARCH_DATA_DIR": str(SHARED_DATA)}
+    env = outside_env()
     where = run([str(installed / "bin" / "python"), "-c", "import hrmsearch; print(hrmsearch.__file__)"],
                 cwd=tmp_path, env=env)
     assert str(installed) in where and str(ROOT) not in where
