@@ -1,4 +1,4 @@
-"""Pick and load a policy backend: vLLM when it imports (``auto``), else transformers."""
+"""Pick and load a policy backend: servers when URLs are given, else vLLM when it imports (``auto``), else transformers."""
 
 from __future__ import annotations
 
@@ -37,6 +37,8 @@ def resolve_model_path(model: str | None) -> str:
 def load_policy(config: PolicyConfig | None = None):
     """Load the policy ``config`` names; errors are one-line HrmErrors."""
     config = config or PolicyConfig()
+    if config.urls:
+        return _with_prompts(_server_policy(config), config)
     path = resolve_model_path(config.model)
     backend = resolve_backend(config.backend)
     try:
@@ -45,9 +47,23 @@ def load_policy(config: PolicyConfig | None = None):
         raise
     except (OSError, ValueError) as error:
         raise HrmError(f"could not load policy {path!r} with {backend}: {one_line(error)[:300]}") from None
+    return _with_prompts(policy, config)
+
+
+def _with_prompts(policy, config: PolicyConfig):
+    """Attach the PromptBuilder every backend renders its prompts with."""
     template = auto_template(policy.tokenizer) if config.template == "auto" else config.template
     policy.prompts = PromptBuilder(config.delimiter, template, policy.tokenizer, config.system_prompt)
     return policy
+
+
+def _server_policy(config: PolicyConfig):
+    """The policy on the servers at ``config.urls`` (the model's backend is the servers' business)."""
+    from hrmsearch.engine.server_policy import ServerPolicy
+
+    if config.backend != "auto":
+        raise HrmError(f"--policy-url runs the policy on its servers; drop --backend {config.backend}")
+    return ServerPolicy(config)
 
 
 def _construct(backend: str, path: str, config: PolicyConfig):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hrmsearch.errors import HrmError
 
@@ -38,6 +38,28 @@ class PolicyConfig(Config):
     max_model_len: int | None = Field(None, ge=16)
     max_batch_size: int = Field(256, ge=1)
     seed: int = 0
+    urls: list[str] = Field(
+        default_factory=list, description="OpenAI-compatible policy servers (vLLM); any = the server backend"
+    )
+    server_model: str | None = Field(None, description="model name the servers serve; None = the one /v1/models lists")
+    timeout_s: float = Field(300.0, gt=0.0, description="seconds one server request may take")
+    retries: int = Field(3, ge=0, description="attempts after the first when a server fails (on another one if up)")
+    backoff_s: float = Field(0.5, ge=0.0, description="wait before the first retry; doubles on each further one")
+    max_in_flight: int = Field(64, ge=1, description="requests in flight per server")
+    down_s: float = Field(30.0, ge=0.0, description="how long a failed server is skipped before it is tried again")
+
+    @field_validator("urls")
+    @classmethod
+    def _http_urls(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"policy URL {url!r} must start with http:// or https://")
+        return urls
+
+    @property
+    def name(self) -> str | None:
+        """The label runs record for this policy: the model path or id (None = the shipped one)."""
+        return self.model
 
 
 class SearchConfig(Config):

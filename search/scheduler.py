@@ -6,7 +6,8 @@ call and all pending ``Score`` requests into one reward-model call, and sends
 each coroutine its share of the results. N problems therefore cost one policy
 call per round, not N. A failure inside one problem (its coroutine raises, or
 its prompt is rejected by the backend) is recorded in that problem's Solution
-and does not stop the others.
+and does not stop the others; an HrmError from a backend (every policy server
+down) stops the run.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from hrmsearch.errors import one_line
+from hrmsearch.errors import HrmError, one_line
 from hrmsearch.records import Cost, Problem, Solution
 from hrmsearch.search.requests import Generate, Score
 
@@ -114,6 +115,8 @@ class Scheduler:
         prompts = [prompt for task in group for prompt in task.pending.prompts]
         try:
             results = self._call_policy(prompts, params)
+        except HrmError:  # the backend itself is gone (every policy server down): stop the run
+            raise
         except Exception as error:
             if len(group) == 1:
                 self._fail(group[0], f"policy call failed: {one_line(error)}")

@@ -9,7 +9,12 @@ import argparse
 import json
 from pathlib import Path
 
-from hrmsearch.commands.options import add_data_dir_option, add_policy_options, add_reward_options
+from hrmsearch.commands.options import (
+    add_data_dir_option,
+    add_policy_options,
+    add_reward_options,
+    policy_choice,
+)
 from hrmsearch.errors import HrmError
 
 
@@ -72,7 +77,8 @@ def bench_options(args: argparse.Namespace):
     out = Path(args.out) if args.out else Path("runs") / args.dataset.replace(":", "_").replace("/", "_")
     return parse_config(
         BenchOptions, dataset=args.dataset, data=args.data, strategies=strategies, ns=parse_ns(args.n), out=out,
-        limit=args.limit, data_dir=args.data_dir, seed=args.seed, workers=args.workers, grader=args.grader, policy=args.policy,
+        limit=args.limit, data_dir=args.data_dir, seed=args.seed, workers=args.workers, grader=args.grader,
+        policy=policy_choice(args),
         backend=args.backend, reward=args.reward, reward_format=args.reward_format,
         reward_backend=args.reward_backend, combine=args.combine, aggregate=args.aggregate,
         chunk_size=args.chunk, options=parse_sets(args.set), progress=not args.no_progress,

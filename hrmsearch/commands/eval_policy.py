@@ -9,7 +9,7 @@ import argparse
 import json
 import time
 
-from hrmsearch.commands.options import add_policy_options
+from hrmsearch.commands.options import add_policy_options, policy_choice
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from hrmsearch.tasks.registry import load_task
 
     problems = load_task("arith:test", limit=args.limit)[0]
-    policy = get_policy(args.policy, args.backend, args.seed)
+    policy = get_policy(policy_choice(args), args.backend, args.seed)
     started = time.perf_counter()
     greedy = solve_many(problems, "greedy", policy=policy, seed=args.seed, progress=True)
     sampled = solve_many(

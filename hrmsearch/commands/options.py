@@ -9,9 +9,29 @@ REWARD_BACKENDS = ["transformers", "vllm"]
 
 
 def add_policy_options(parser: argparse.ArgumentParser) -> None:
-    """``--policy`` and ``--backend``, the same on every command that runs the policy."""
+    """``--policy``, ``--backend``, ``--policy-url`` and ``--policy-model``, the same on every command that runs
+    the policy; read them with :func:`policy_choice`."""
     parser.add_argument("--policy", default=None, help="HF model path or id (default: shipped tiny policy)")
     add_backend_option(parser)
+    parser.add_argument("--policy-url", action="append", default=[], metavar="URL", dest="policy_urls",
+                        help="an OpenAI-compatible vLLM server of the policy (repeat for replicas); the prompts "
+                        "are still rendered here with --policy's tokenizer (default: the served model's)")
+    parser.add_argument("--policy-model", default=None, metavar="NAME",
+                        help="the model name the --policy-url servers serve (default: the one /v1/models lists)")
+
+
+def policy_choice(args: argparse.Namespace):
+    """What the policy options name: ``--policy`` as given, or a PolicyConfig of the servers when URLs are set."""
+    if not getattr(args, "policy_urls", None):
+        if getattr(args, "policy_model", None):
+            from hrmsearch.errors import HrmError
+
+            raise HrmError("--policy-model names the model of the --policy-url servers: give --policy-url too")
+        return args.policy
+    from hrmsearch.config import PolicyConfig, parse_config
+
+    return parse_config(PolicyConfig, model=args.policy, backend=args.backend, urls=args.policy_urls,
+                        server_model=args.policy_model, seed=getattr(args, "seed", 0))
 
 
 def add_data_dir_option(parser: argparse.ArgumentParser) -> None:

@@ -12,7 +12,7 @@ import argparse
 import json
 from pathlib import Path
 
-from hrmsearch.commands.options import add_data_dir_option, add_policy_options
+from hrmsearch.commands.options import add_data_dir_option, add_policy_options, policy_choice
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from hrmsearch.training.outcome_samples import outcome_samples
 
     problems, grader_name = training_problems(args.dataset, args.limit, args.data_dir)
-    policy = get_policy(args.policy, args.backend, args.seed)
+    policy = get_policy(policy_choice(args), args.backend, args.seed)
     splits = outcome_samples(
         problems, policy, grader(grader_name), args.n, args.seed, args.temperature, args.test_fraction
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from hrmsearch.commands.options import add_policy_options, add_reward_options, reward_fields
+from hrmsearch.commands.options import add_policy_options, add_reward_options, policy_choice, reward_fields
 
 DEFAULT_REWARD_ARGS = argparse.Namespace(reward=None, reward_format="auto", reward_backend="transformers")
 
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         args.question,
         strategy=args.strategy,
         n=args.n,
-        policy=args.policy,
+        policy=policy_choice(args),
         reward=reward,
         backend=args.backend,
         seed=args.seed,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from hrmsearch.commands.options import add_data_dir_option, add_policy_options
+from hrmsearch.commands.options import add_data_dir_option, add_policy_options, policy_choice
 from hrmsearch.errors import HrmError
 
 
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.batch_problems < 1:
         raise HrmError(f"--batch-problems must be >= 1, got {args.batch_problems}")
-    policy = get_policy(args.policy, args.backend, args.seed)
+    policy = get_policy(policy_choice(args), args.backend, args.seed)
     store = JsonlStore(args.out, TreeRecord)
     report = grow_into(
         store, problems, policy, settings, grader(grader_name), args.seed, args.batch_problems, progress=True

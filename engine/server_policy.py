@@ -1,0 +1,177 @@
+"""The server backend: the policy behind one or more OpenAI-compatible vLLM servers.
+
+Prompts are rendered here with the model's own tokenizer (the same
+:class:`~hrmsearch.engine.prompts.PromptBuilder` as the offline backends, so
+prompts sharing steps are byte-identical and the server's prefix cache hits) and
+sent to ``/v1/completions``, one request per prompt with ``n`` samples, all of a
+batch at once over the replicas (:mod:`hrmsearch.engine.replicas`). A choice
+becomes the same :class:`~hrmsearch.engine.base.StepSample` the offline vLLM
+backend makes: the text without the stop string, the generated token count
+(``return_token_ids``), the finish reason and the summed log-probs.
+
+Start a server for the shipped tiny policy with ``hrmsearch serve-policy``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from pathlib import Path
+
+from hrmsearch.config import PolicyConfig
+from hrmsearch.engine.base import FinishReason, SamplingParams, StepSample
+from hrmsearch.engine.replicas import ReplicaFailed, ReplicaSet, RequestRejected, request_json
+from hrmsearch.errors import HrmError
+
+
+class ServerPolicy:
+    """A :class:`~hrmsearch.engine.base.Policy` whose model runs on vLLM servers."""
+
+    def __init__(self, config: PolicyConfig, tokenizer_path: str | None = None):
+        self.replicas = ReplicaSet(
+            config.urls, timeout_s=config.timeout_s, retries=config.retries, backoff_s=config.backoff_s,
+            max_in_flight=config.max_in_flight, down_s=config.down_s,
+        )
+        cards = probe_servers(self.replicas, min(config.timeout_s, 10.0))
+        card = served_model(cards, config)
+        self.model = card["id"]
+        self.name = config.model or self.model
+        self.delimiter = config.delimiter
+        self.seed = config.seed
+        self._calls = 0
+        self._max_context = int(card.get("max_model_len") or config.max_model_len or 0)
+        self.tokenizer = load_tokenizer(tokenizer_path or config.model or card.get("root") or self.model)
+        if not self._max_context:
+            self._max_context = int(getattr(self.tokenizer, "model_max_length", 2048))
+        workers = config.max_in_flight * len(self.replicas.replicas)
+        self._pool = ThreadPoolExecutor(max_workers=min(workers, 512), thread_name_prefix="policy-http")
+
+    @property
+    def max_context(self) -> int:
+        return self._max_context
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer.encode(text))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def generate(self, prompts: list[str], params: SamplingParams) -> list[list[StepSample]]:
+        self._calls += 1
+        seed = params.seed if params.seed is not None else self.seed + self._calls
+        futures = [
+            self._pool.submit(self._complete, prompt, params, seed + index) for index, prompt in enumerate(prompts)
+        ]
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        failed = [future for future in done if future.exception() is not None]
+        if failed:
+            for future in futures:
+                future.cancel()
+            stops = [f.exception() for f in failed if isinstance(f.exception(), HrmError)]
+            raise stops[0] if stops else failed[0].exception()
+        return [future.result() for future in futures]
+
+    def _complete(self, prompt: str, params: SamplingParams, seed: int) -> list[StepSample]:
+        payload = {
+            "model": self.model, "prompt": prompt, "n": params.n, "stop": params.stop,
+            "max_tokens": params.max_tokens, "temperature": params.temperature, "top_p": params.top_p,
+            "seed": seed, "logprobs": 0, "return_token_ids": True,
+        }
+        answer = self.replicas.post("/v1/completions", payload, work=params.n * params.max_tokens)
+        choices = sorted(answer.get("choices", []), key=lambda choice: choice.get("index", 0))
+        if len(choices) != params.n:
+            raise HrmError(f"policy server sent {len(choices)} choices for n={params.n}")
+        return [to_sample(choice) for choice in choices]
+
+
+def to_sample(choice: dict) -> StepSample:
+    """One completion choice as a StepSample, the way the offline vLLM backend makes it."""
+    reason: FinishReason
+    if choice.get("finish_reason") == "length":
+        reason = "length"
+    elif isinstance(choice.get("stop_reason"), str):
+        reason = "delimiter"
+    else:
+        reason = "eos"
+    logprobs = choice.get("logprobs") or {}
+    token_logprobs = [value for value in logprobs.get("token_logprobs") or [] if value is not None]
+    token_ids = choice.get("token_ids")
+    count = len(token_ids) if token_ids is not None else len(logprobs.get("tokens") or [])
+    return StepSample(text=choice["text"], num_tokens=count, finish_reason=reason, logprob=float(sum(token_logprobs)))
+
+
+def probe_servers(replicas: ReplicaSet, timeout_s: float) -> dict[str, list[dict]]:
+    """``GET /v1/models`` on every replica: URL -> model cards. One line when none answers."""
+    cards: dict[str, list[dict]] = {}
+    errors = []
+    for replica in replicas.replicas:
+        try:
+            answer = request_json(replica.url, "/v1/models", None, timeout_s)
+        except ReplicaFailed as error:
+            errors.append(f"no policy server answers at {replica.url} ({str(error).split(': ', 1)[-1]})")
+            replica.down_until = time.monotonic() + replicas.down_s
+            continue
+        except RequestRejected as error:
+            raise HrmError(f"{replica.url} is not an OpenAI-compatible server: {error}") from None
+        models = answer.get("data") if isinstance(answer, dict) else None
+        if not isinstance(models, list) or not models:
+            raise HrmError(f"{replica.url}/v1/models lists no model: not an OpenAI-compatible vLLM server")
+        cards[replica.url] = models
+    if not cards:
+        raise HrmError(errors[0] if len(errors) == 1 else f"no policy server answers: {'; '.join(errors)}")
+    for message in errors:
+        print(f"hrmsearch: warning: {message}; using the others", file=sys.stderr)
+    return cards
+
+
+def served_model(cards: dict[str, list[dict]], config: PolicyConfig) -> dict:
+    """The model card the run uses: ``server_model``, else the one matching ``model``, else the only one."""
+    chosen: dict | None = None
+    for url, models in cards.items():
+        card = _pick(url, models, config)
+        if chosen is not None and card["id"] != chosen["id"]:
+            raise HrmError(f"the policy servers serve different models: {chosen['id']!r} and {card['id']!r} at {url}")
+        chosen = card
+    return chosen
+
+
+def _pick(url: str, models: list[dict], config: PolicyConfig) -> dict:
+    names = ", ".join(repr(card.get("id")) for card in models)
+    if config.server_model is not None:
+        for card in models:
+            if card.get("id") == config.server_model:
+                return card
+        raise HrmError(f"policy server {url} serves {names}, not {config.server_model!r} (--policy-model)")
+    if config.model is not None:
+        for card in models:
+            if _same_model(config.model, card.get("id")) or _same_model(config.model, card.get("root")):
+                return card
+        raise HrmError(f"policy server {url} serves {names}, not {config.model!r}; if that is the same model, "
+                       f"pass its served name with --policy-model")
+    if len(models) > 1:
+        raise HrmError(f"policy server {url} serves several models ({names}): choose one with --policy-model")
+    return models[0]
+
+
+def _same_model(wanted: str, served: str | None) -> bool:
+    if served is None:
+        return False
+    if wanted == served:
+        return True
+    wanted_path, served_path = Path(wanted).expanduser(), Path(served).expanduser()
+    return wanted_path.exists() and served_path.exists() and wanted_path.resolve() == served_path.resolve()
+
+
+def load_tokenizer(source: str):
+    """The model's tokenizer, from a local folder or a Hub id (``--policy`` when the server's path is not here)."""
+    from transformers import AutoTokenizer
+
+    from hrmsearch.engine.loader import resolve_model_path
+
+    try:
+        path = resolve_model_path(source)
+        return AutoTokenizer.from_pretrained(path)
+    except (HrmError, OSError, ValueError) as error:
+        raise HrmError(f"could not load the policy tokenizer from {source!r} ({error}); pass the model's folder "
+                       f"or Hub id with --policy") from None
