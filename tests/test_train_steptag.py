@@ -199,3 +199,11 @@ def test_the_cli_trains_the_step_tag_format(tmp_path, capsys):
     assert cli_main([*common, "--out", str(tmp_path / "bad"), "--pairwise", "1"]) == 2
     error = capsys.readouterr().err
     assert "--pairwise" in error and error.count("\n") == 1
+
+
+def test_the_training_benchmark_trains_both_kinds_on_the_same_labelled_steps():
+    from hrmsearch.benchmarks.perf.train import main as perf_train
+
+    record = perf_train(["--paths", "6", "--kind", "prm"])
+    assert record["metric"] == "steptag_train_speedup" and record["value"] > 0
+    assert record["per_window_samples"] == record["dense_labelled_steps"] > record["dense_paths"]
