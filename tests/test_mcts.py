@@ -93,7 +93,7 @@ def test_two_round_search_by_hand():
     policy = LoggedPolicy(two_round_steps, {"b": math.log(1 / 3)})
     options = dict(n=3, k=2, leaves_per_round=2, node_weight=0.25, c_puct=1.0, fpu=0.0)
     (solution,), (state,) = search_with_state(
-        policy, exact_scores(TWO_ROUND_SCORES), reward=RewardConfig(aggregate="min"), **options
+        policy, exact_scores(TWO_ROUND_SCORES), reward=RewardConfig(aggregate="min"), select="visits", **options
     )
     tree = state.tree
     assert tree.texts == ["", "a", "b", "ax", BOX % 1, "ay", BOX % 2]
@@ -159,9 +159,9 @@ def test_n_counts_complete_solutions(n, rollouts, leaves):
 def test_problems_share_one_request_of_each_kind_per_round():
     problems = [Problem(id=f"p{i}", question=f"q{i}") for i in range(3)]
     one = ScriptedPolicy(counting_steps)
-    search_with_state(one, ScriptedScorer(lambda w: 0.5), n=8, k=2)
+    search_with_state(one, ScriptedScorer(lambda w: 0.5), n=8, k=2, fpu=0.0)
     many, scorer = ScriptedPolicy(counting_steps), ScriptedScorer(lambda w: 0.5)
-    solutions, states = search_with_state(many, scorer, problems=problems, n=8, k=2)
+    solutions, states = search_with_state(many, scorer, problems=problems, n=8, k=2, fpu=0.0)
     assert [len(prompts) for prompts, _ in many.calls] == [3 * len(prompts) for prompts, _ in one.calls]
     assert len({params.max_tokens for _, params in many.calls if not params.stop}) == 1
     assert len(scorer.calls) == len(many.calls) // 2  # one Score per round: two Generates per round here

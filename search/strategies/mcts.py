@@ -74,11 +74,11 @@ class MCTSConfig(SearchConfig):
     prior: Literal["logprob", "uniform"] = Field("logprob", description="PUCT prior of a child")
     c_puct: float = Field(1.0, ge=0.0, description="weight of the prior-guided exploration term")
     virtual_loss: float = Field(1.0, ge=0.0, description="value a pending selection counts as losing")
-    fpu: float = Field(0.0, description="value assumed for an unvisited child (first-play urgency)")
+    fpu: float = Field(0.5, description="value assumed for an unvisited child (first-play urgency)")
     rollout_tokens: int | None = Field(
         None, ge=1, description="token budget of a rollout; None = steps x step"
     )
-    select: Rule = Field("visits", description="which finished trajectory answers (all rules are reported)")
+    select: Rule = Field("value", description="which finished trajectory answers (all rules are reported)")
 
     @property
     def rollout_budget(self) -> int:
