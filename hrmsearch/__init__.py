@@ -1,10 +1,15 @@
 """hrmsearch: search-time decoding for step-by-step math, guided by a Hierarchical Reward Model.
 
 The Python API: :func:`solve`, :func:`solve_many`, the records and configs.
-Imports are lazy so ``import hrmsearch`` does not load torch or vLLM.
+Imports are lazy so ``import hrmsearch`` does not load torch or vLLM; it only sends
+vLLM's log to stderr (:mod:`hrmsearch.logs`), so stdout carries results alone.
 """
 
 from __future__ import annotations
+
+from hrmsearch.logs import route_logs_to_stderr
+
+route_logs_to_stderr()
 
 __version__ = "0.1.0"
 __all__ = ["solve", "solve_many", "Problem", "Solution", "PolicyConfig", "SearchConfig", "RewardConfig"]

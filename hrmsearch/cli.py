@@ -12,25 +12,29 @@ import sys
 
 from hrmsearch.commands import COMMANDS
 from hrmsearch.errors import HrmError, one_line
+from hrmsearch.logs import quiet_libraries
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hrmsearch", description="HRM-guided search for step-by-step math")
+    add_verbose_option(parser)
     subparsers = parser.add_subparsers(dest="command", required=True)
     for name in COMMANDS:
         importlib.import_module(f"hrmsearch.commands.{name}").register(subparsers)
+    for command in subparsers.choices.values():
+        add_verbose_option(command)
     return parser
 
 
-def quiet_libraries() -> None:
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+def add_verbose_option(parser: argparse.ArgumentParser) -> None:
+    """``--verbose`` (before or after the command name): show the libraries' warnings and logs."""
+    parser.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="show vLLM's, transformers' and torch's warnings and logs (on stderr)")
 
 
 def main(argv: list[str] | None = None) -> int:
-    quiet_libraries()
+    argv = sys.argv[1:] if argv is None else argv
+    quiet_libraries(verbose="--verbose" in argv)  # before any command module imports a library
     args = build_parser().parse_args(argv)
     module = importlib.import_module(f"hrmsearch.commands.{args.command.replace('-', '_')}")
     try:

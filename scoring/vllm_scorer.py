@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from transformers import AutoConfig
 
+from hrmsearch.logs import show_load_progress
 from hrmsearch.scoring.cached import CachedScorer, head_kind, logits_to_scores
 
 
@@ -44,6 +45,7 @@ class VLLMScorer(CachedScorer):
             dtype=dtype,
             enforce_eager=enforce_eager,
             gpu_memory_utilization=gpu_memory_utilization,
+            use_tqdm_on_load=show_load_progress(),
         )
 
     def close(self) -> None:

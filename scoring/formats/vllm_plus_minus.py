@@ -17,6 +17,7 @@ import numpy as np
 from transformers import AutoConfig
 
 from hrmsearch.errors import HrmError
+from hrmsearch.logs import show_load_progress
 
 
 class VLLMPlusMinusModel:
@@ -39,6 +40,7 @@ class VLLMPlusMinusModel:
             gpu_memory_utilization=config.gpu_memory_utilization or (0.2 if cuda else 0.1),
             max_model_len=min(max_model_len, positions),
             pooler_config=PoolerConfig(task="token_classify", tok_pooling_type="ALL"),
+            use_tqdm_on_load=show_load_progress(),
         )
         self.tokenizer = self.llm.get_tokenizer()
 

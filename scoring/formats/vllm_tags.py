@@ -13,6 +13,7 @@ import numpy as np
 from transformers import AutoConfig
 
 from hrmsearch.errors import HrmError
+from hrmsearch.logs import show_load_progress
 
 
 class VLLMTagModel:
@@ -34,6 +35,7 @@ class VLLMTagModel:
             gpu_memory_utilization=config.gpu_memory_utilization or (0.2 if cuda else 0.1),
             max_model_len=min(max_model_len, positions),
             pooler_config=PoolerConfig(tok_pooling_type="STEP", step_tag_id=tag_id),
+            use_tqdm_on_load=show_load_progress(),
         )
         self.tokenizer = self.llm.get_tokenizer()
 
