@@ -1,4 +1,4 @@
-"""Pick and load a policy backend: servers when URLs are given, else vLLM when it imports (``auto``), else transformers."""
+"""Pick and load a policy backend: servers when URLs are given; ``auto`` is vLLM with a CUDA device, else transformers."""
 
 from __future__ import annotations
 
@@ -12,8 +12,13 @@ from hrmsearch.errors import HrmError, one_line
 
 
 def resolve_backend(backend: str) -> str:
+    """``auto``: vLLM when a CUDA device is present and vLLM imports; transformers otherwise.
+
+    Without a GPU the transformers backend is the faster one for small models: a
+    vLLM engine on CPU spends seconds starting and more per round than it saves.
+    """
     if backend == "auto":
-        return "vllm" if vllm_available() else "transformers"
+        return "vllm" if not _cpu_only() and vllm_available() else "transformers"
     if backend == "vllm" and not vllm_available():
         raise HrmError("backend 'vllm' requested but vllm is not installed (pip install 'hrmsearch[cpu]' or '[gpu]')")
     return backend

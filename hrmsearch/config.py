@@ -23,7 +23,7 @@ class PolicyConfig(Config):
     """Which policy model to load and on which backend."""
 
     model: str | None = Field(None, description="HF model path or id; None = the shipped tiny policy")
-    backend: Backend = "auto"
+    backend: Backend = Field("auto", description="auto: vllm with a CUDA GPU and vllm installed, else transformers")
     device: str = "auto"
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     template: Literal["auto", "plain", "chat"] = "auto"

@@ -121,3 +121,18 @@ def test_vllm_backend_matches_the_hf_backend(tmp_path, hf_policy):
     hf_greedy = [s.steps for s in solve_many(arith.split("test")[:6], "greedy", policy=hf_policy)]
     same = sum(a == b for a, b in zip(result["greedy"], hf_greedy))
     assert same >= 4, (result["greedy"], hf_greedy)  # same prompts, same weights, float32 on both
+
+
+def test_auto_is_transformers_without_cuda_and_vllm_with_it(monkeypatch):
+    import torch
+
+    from hrmsearch.engine import loader
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert loader.resolve_backend("auto") == "transformers"
+    assert loader.load_policy().__class__.__name__ == "HFPolicy"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(loader, "vllm_available", lambda: True)
+    assert loader.resolve_backend("auto") == "vllm"
+    monkeypatch.setattr(loader, "vllm_available", lambda: False)
+    assert loader.resolve_backend("auto") == "transformers"

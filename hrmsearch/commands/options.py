@@ -44,7 +44,9 @@ def add_data_dir_option(parser: argparse.ArgumentParser) -> None:
 
 
 def add_backend_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--backend", default="auto", choices=BACKENDS)
+    parser.add_argument("--backend", default="auto", choices=BACKENDS,
+                        help="policy backend; auto (default): vllm when a CUDA GPU is present and vllm imports, "
+                        "else transformers")
 
 
 def add_reward_options(parser: argparse.ArgumentParser, reward_help: str = "reward model: a shipped name, a folder or "
