@@ -1,5 +1,6 @@
 # hrmsearch: two commands do everything on a fresh CPU machine.
-#   make demo   install into .venv (if missing) and solve an arith question with the shipped models
+#   make demo   install into .venv (if missing), solve an arith question by HRM-guided beam search,
+#               then compare greedy, majority vote and that search on 50 arith-test problems
 #   make test   install into .venv (if missing), lint, and run the test suite
 
 VENV ?= .venv
@@ -22,6 +23,8 @@ $(VENV)/.installed: pyproject.toml
 
 demo: install
 	$(VENV)/bin/hrmsearch solve "$(QUESTION)"
+	$(VENV)/bin/hrmsearch bench --dataset arith:test --limit 50 --strategies greedy,self_consistency,beam \
+		--n 16 --out runs/demo
 
 lint: install
 	$(VENV)/bin/ruff check .

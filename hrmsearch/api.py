@@ -98,7 +98,7 @@ def make_problems(questions: list[str] | list[Problem]) -> list[Problem]:
 
 def solve_many(
     questions: list[str] | list[Problem],
-    strategy: str = "greedy",
+    strategy: str | None = None,
     policy: Any = None,
     reward: Any = None,
     backend: str = "auto",
@@ -109,12 +109,16 @@ def solve_many(
 ) -> list[Solution]:
     """Solve many problems with one strategy; the scheduler batches them together.
 
+    ``strategy``: a registered name; None = beam search (4 beams, 16 candidate steps per
+    round) guided by the shipped HRM (``hrmsearch.search.strategies.DEFAULT_STRATEGY``).
+
     ``reward``: a shipped name, a path or Hub id, a RewardConfig, or a scorer object;
     ``reward_config`` (RewardConfig or dict) sets combine, aggregate, format, backend... (see :func:`reward_setup`).
     """
     from hrmsearch.search.run import run_strategy, strategy_config
-    from hrmsearch.search.strategies import needs_reward
+    from hrmsearch.search.strategies import DEFAULT_STRATEGY, needs_reward
 
+    strategy = strategy or DEFAULT_STRATEGY
     problems = make_problems(questions)
     config = strategy_config(strategy, seed=seed, **options)
     scorer_object, reward_config = reward_setup(reward, reward_config)
@@ -126,7 +130,7 @@ def solve_many(
 
 def solve(
     question: str,
-    strategy: str = "greedy",
+    strategy: str | None = None,
     n: int | None = None,
     policy: Any = None,
     reward: Any = None,
@@ -134,7 +138,7 @@ def solve(
     seed: int = 0,
     **options: Any,
 ) -> Solution:
-    """Solve one question. ``strategy``: greedy, self_consistency (and the search strategies).
+    """Solve one question; ``strategy`` None = HRM-guided beam search (see :func:`solve_many`).
 
     >>> solve("Mia has 3 apples. She gets 4 more apples. How many apples does Mia have now?")
     """

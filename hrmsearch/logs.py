@@ -10,6 +10,7 @@ stderr; the command line also silences the libraries unless ``--verbose``.
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 
 QUIET_ENVIRONMENT = {
@@ -37,6 +38,11 @@ def quiet_libraries(verbose: bool = False) -> None:
     for name, value in QUIET_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
     warnings.filterwarnings("ignore", module=LIBRARY_MODULES)
+    if "transformers" in sys.modules:  # imported already: its environment was read, set it directly
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.set_verbosity_error()
+        transformers_logging.disable_progress_bar()
 
 
 def show_load_progress() -> bool:

@@ -19,7 +19,7 @@ def run_cli(capsys, *args):
 
 
 def test_solve_json_validates_as_solution(capsys, hf_policy):
-    code, out, err = run_cli(capsys, "solve", QUESTION, "--backend", "transformers", "--json")
+    code, out, err = run_cli(capsys, "solve", QUESTION, "--backend", "transformers", "--strategy", "greedy", "--json")
     solution = Solution.model_validate(json.loads(out))
     assert code == 0 and solution.error is None
     assert solution.steps and solution.answer is not None
@@ -31,6 +31,33 @@ def test_solve_prints_steps_answer_and_cost(capsys, hf_policy):
     code, out, _ = run_cli(capsys, "solve", QUESTION, "--backend", "transformers", "--strategy", "self_consistency", "--n", "4")
     assert code == 0
     assert "Step 1:" in out and "Answer:" in out and "Cost:" in out
+
+
+def test_solve_by_default_is_hrm_guided_beam_with_each_steps_fine_and_coarse_score(capsys, hf_policy):
+    from hrmsearch.api import get_scorer
+    from hrmsearch.config import RewardConfig
+    from hrmsearch.scoring.windows import Window
+
+    code, out, _ = run_cli(capsys, "solve", QUESTION, "--backend", "transformers", "--json")
+    solution = Solution.model_validate(json.loads(out))
+    assert code == 0 and solution.strategy == "beam" and len(solution.candidates) > 1
+    code, out, _ = run_cli(capsys, "solve", QUESTION, "--backend", "transformers")
+    lines = out.splitlines()
+    step_lines = [line for line in lines if line.startswith("Step ")]
+    assert code == 0 and len(step_lines) == len(solution.steps)
+    hrm = get_scorer(None, RewardConfig(model="hrm_hnc"))
+    steps = solution.steps
+    for index, (line, step) in enumerate(zip(step_lines, steps, strict=True)):
+        fine = hrm.score([Window(question=QUESTION, previous=tuple(steps[:index]), current=step)])[0]
+        assert line.startswith(f"Step {index + 1}: {step}") and f"fine {fine:.2f}" in line
+        if index == 0:
+            assert line.endswith("coarse   -")
+            continue
+        merged = Window(question=QUESTION, previous=tuple(steps[: index - 1]), kind="coarse",
+                        current=steps[index - 1] + "\n\n" + step)
+        assert line.endswith(f"coarse {hrm.score([merged])[0]:.2f}")
+    assert f"Weighed {len(solution.candidates)} candidate solutions" in out
+    assert f"Answer: {solution.answer}" in out and lines[-1].endswith("(beam)")
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,8 @@ _MODULES = (greedy, self_consistency, best_of_n, step_greedy, beam, dvts, mcts)
 
 STRATEGIES: dict[str, StrategySpec] = {}
 
+DEFAULT_STRATEGY = "beam"  # what solve() and `hrmsearch solve` run when no strategy is given
+
 
 def register(spec: StrategySpec) -> StrategySpec:
     """Add ``spec`` to the registry (its name must be new)."""
