@@ -54,21 +54,40 @@ def _is_json(line: bytes) -> bool:
 
 
 def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict]]:
-    """``(line number, object)`` for each non-blank line; bad JSON raises naming file and line."""
+    """``(line number, object)`` for each non-blank line; bad input raises naming file and line.
+
+    Bad input: a line that is not UTF-8 (with its byte offset in the file), bad JSON,
+    or JSON that is not an object. A UTF-8 byte-order mark at the start is allowed.
+    """
     path = Path(path)
     if not path.is_file():
         raise HrmError(f"{path}: no such file")
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise HrmError(f"{path}:{number}: bad JSON: {error.msg} (column {error.colno})") from None
-            if not isinstance(value, dict):
-                raise HrmError(f"{path}:{number}: expected a JSON object, got {type(value).__name__}")
-            yield number, value
+    with path.open("rb") as handle:
+        offset = 0
+        for number, raw in enumerate(handle, start=1):
+            line = _decoded(raw, path, number, offset)
+            offset += len(raw)
+            if line.strip():
+                yield number, _json_object(line, path, number)
+
+
+def _decoded(raw: bytes, path: Path, number: int, offset: int) -> str:
+    try:
+        return raw.decode("utf-8-sig" if number == 1 else "utf-8")
+    except UnicodeDecodeError as error:
+        bad = raw[error.start]
+        raise HrmError(f"{path}:{number}: not UTF-8 text (byte 0x{bad:02x} at byte offset {offset + error.start})"
+                       ) from None
+
+
+def _json_object(line: str, path: Path, number: int) -> dict:
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise HrmError(f"{path}:{number}: bad JSON: {error.msg} (column {error.colno})") from None
+    if not isinstance(value, dict):
+        raise HrmError(f"{path}:{number}: expected a JSON object, got {type(value).__name__}")
+    return value
 
 
 def parse_record(model: type[RecordT], value: dict, path: str | Path, number: int) -> RecordT:
@@ -91,6 +110,14 @@ def read_records(path: str | Path, model: type[RecordT]) -> Iterator[RecordT]:
     """Every record of ``path`` in order, validated as ``model``."""
     for _, record in read_numbered(path, model):
         yield record
+
+
+def read_input(path: str | Path, model: type[RecordT]) -> list[RecordT]:
+    """Every record of an input file a command needs; a file with none is a one-line error."""
+    records = list(read_records(path, model))
+    if not records:
+        raise HrmError(f"{path}: empty file: no {model.__name__} records")
+    return records
 
 
 def write_record(handle: IO[str], record: BaseModel) -> None:

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hrmsearch.jsonl import read_records, write_record
+from hrmsearch.jsonl import read_input, write_record
 from hrmsearch.scoring.windows import Window
 
 SampleKind = Literal["fine", "coarse", "outcome"]
@@ -39,7 +39,8 @@ class RewardSample(BaseModel):
 
 
 def read_samples(path: str | Path) -> list[RewardSample]:
-    return list(read_records(path, RewardSample))
+    """Every sample of a reward-samples file (at least one)."""
+    return read_input(path, RewardSample)
 
 
 def write_samples(path: str | Path, samples: Iterable[RewardSample]) -> int:

@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from hrmsearch.errors import HrmError
-    from hrmsearch.jsonl import read_records, write_records_atomic
+    from hrmsearch.jsonl import read_input, write_records_atomic
     from hrmsearch.training.hnc import HncParams, HncReport, compress_all
     from hrmsearch.training.tree_records import TreeRecord
 
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     report = HncReport()
     params = HncParams(min_children=args.min_children, move_prob=args.move_prob)
-    trees = list(compress_all(read_records(args.trees, TreeRecord), args.seed, params, report))
+    trees = list(compress_all(read_input(args.trees, TreeRecord), args.seed, params, report))
     write_records_atomic(args.out, trees)
     report.seconds = round(time.perf_counter() - started, 3)
     print(json.dumps({"out": args.out, **report.model_dump()}))

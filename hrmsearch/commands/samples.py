@@ -44,14 +44,14 @@ def write_splits(splits: dict, out) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> int:
     from hrmsearch.errors import HrmError
-    from hrmsearch.jsonl import read_records
+    from hrmsearch.jsonl import read_input
     from hrmsearch.training.tree_records import TreeRecord
     from hrmsearch.training.tree_samples import build_samples
 
     if not 0.0 <= args.test_fraction < 1.0:
         raise HrmError(f"--test-fraction must be in [0, 1), got {args.test_fraction}")
-    trees = list(read_records(args.trees, TreeRecord))
-    hnc_trees = {tree.problem_id: tree for tree in read_records(args.hnc, TreeRecord)} if args.hnc else None
+    trees = read_input(args.trees, TreeRecord)
+    hnc_trees = {tree.problem_id: tree for tree in read_input(args.hnc, TreeRecord)} if args.hnc else None
     splits = build_samples(trees, args.kind, args.seed, hnc_trees, args.test_fraction, args.select)
     outputs = write_splits(splits, args.out)
     counts = {name: len(samples) for name, samples in splits.items()}
