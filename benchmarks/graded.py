@@ -24,6 +24,7 @@ def scaled_cost(cost: Cost, fraction: float) -> Cost:
         generated_tokens=round(cost.generated_tokens * fraction),
         policy_calls=cost.policy_calls,
         reward_windows_scored=round(cost.reward_windows_scored * fraction),
+        reward_context_cuts=round(cost.reward_context_cuts * fraction),
         wall_seconds=cost.wall_seconds * fraction,
     )
 
@@ -48,6 +49,7 @@ def _record(unit: Unit, solution: Solution, n: int, selection: str, chosen: Traj
         "cost": solution.cost if n == unit.run_n else scaled_cost(solution.cost, fraction),
         "cost_estimated": n != unit.run_n,
         "error": solution.error,
+        "chunk": unit.chunk,
     }
 
 

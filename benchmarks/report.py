@@ -11,7 +11,7 @@ import io
 from collections import defaultdict
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from hrmsearch.benchmarks.plan import RunSettings, record_ns
 from hrmsearch.benchmarks.store import BenchRecord, RunFolder
@@ -34,12 +34,18 @@ class Cell(BaseModel):
     errors: int = 0
     tokens: int = 0
     reward_windows: int = 0
-    wall_seconds: float = 0.0
+    unit_seconds: dict[int, float] = Field(default_factory=dict, description="chunk -> its search call's elapsed s")
+    untimed: int = 0  # records without a chunk (written before chunks were recorded)
     estimated: bool = False
 
     @property
     def accuracy(self) -> float:
         return self.correct / self.total if self.total else 0.0
+
+    @property
+    def elapsed_seconds(self) -> float | None:
+        """Elapsed time of the search calls that ran this cell (None when some records lack their chunk)."""
+        return None if self.untimed or not self.unit_seconds else sum(self.unit_seconds.values())
 
     def add(self, record: BenchRecord) -> None:
         self.total += 1
@@ -48,7 +54,11 @@ class Cell(BaseModel):
         self.errors += int(record.error is not None)
         self.tokens += record.cost.generated_tokens
         self.reward_windows += record.cost.reward_windows_scored
-        self.wall_seconds += record.cost.wall_seconds
+        if record.chunk is None:
+            self.untimed += 1
+        else:  # a call's problems start together: its elapsed time is its slowest problem's
+            seconds = self.unit_seconds.get(record.chunk, 0.0)
+            self.unit_seconds[record.chunk] = max(seconds, record.cost.wall_seconds)
         self.estimated |= record.cost_estimated
 
 
@@ -66,10 +76,11 @@ def tabulate(records: list[BenchRecord], problems: list[Problem], strategies: li
 def _row(cell: Cell) -> str:
     per = max(1, cell.total)
     mark = "*" if cell.estimated else ""
+    elapsed = cell.elapsed_seconds
+    timing = "- | -" if elapsed is None else f"{elapsed:.1f}{mark} | {cell.tokens / max(elapsed, 1e-9):.0f}"
     return (
         f"| {cell.strategy} | {cell.n} | {cell.accuracy:.3f} | {cell.correct}/{cell.total} | {cell.no_answer} "
-        f"| {cell.errors} | {cell.tokens / per:.0f}{mark} | {cell.reward_windows / per:.1f}{mark} "
-        f"| {cell.wall_seconds:.1f}{mark} |"
+        f"| {cell.errors} | {cell.tokens / per:.0f}{mark} | {cell.reward_windows / per:.1f}{mark} | {timing} |"
     )
 
 
@@ -85,12 +96,14 @@ def summary_text(cells: list[Cell], settings: RunSettings, problem_count: int) -
         lines.append(f"- strategy options: {settings.options}")
     lines += [
         "",
-        "| strategy | N | accuracy | correct/total | no answer | errors | tokens/problem | reward windows/problem | wall s |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| strategy | N | accuracy | correct/total | no answer | errors | tokens/problem | reward windows/problem "
+        "| elapsed s | tokens/s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
         *(_row(cell) for cell in cells),
         "",
         "`*` subsampled from the run at the largest N: cost is that run's cost x N/max N (an estimate).",
-        "Wall seconds add up each problem's own search time (problems of one unit overlap in time).",
+        "Elapsed s: the time the search calls of the cell's chunks took (each chunk's problems run together),",
+        "added over chunks; model loading not included. Tokens/s: generated tokens over that time.",
         "",
         "What N means:",
         "",

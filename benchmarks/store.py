@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from hrmsearch.benchmarks.plan import RunSettings
 from hrmsearch.errors import HrmError
@@ -42,6 +42,7 @@ class BenchRecord(BaseModel):
     cost: Cost
     cost_estimated: bool = False
     error: str | None = None
+    chunk: int | None = Field(None, description="the chunk of problems whose search call solved this one")
 
     @property
     def key(self) -> RecordKey:

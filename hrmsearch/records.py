@@ -37,7 +37,11 @@ class Cost(Record):
     policy_calls: int = 0
     reward_windows_scored: int = 0
     reward_context_cuts: int = 0  # reward windows read with their oldest steps cut to the format's context limit
-    wall_seconds: float = 0.0
+    wall_seconds: float = Field(
+        0.0, description="seconds from the start of the search call that solved this problem (all its problems "
+        "start together) to this problem's finish; problems of one call overlap, so never add them up: the "
+        "call's elapsed time is the largest of them",
+    )
 
     def add(self, other: Cost) -> Cost:
         return Cost(

@@ -34,7 +34,7 @@ class ProblemRun:
     problem: Problem
     strategy: str
     coroutine: Coroutine
-    started: float = field(default_factory=time.perf_counter)
+    started: float  # when the scheduler call began: every problem of a call starts together
     pending: Generate | Score | None = None
     cost: Cost = field(default_factory=Cost)
     solution: Solution | None = None
@@ -57,7 +57,8 @@ class Scheduler:
         self.scorer_calls = 0
 
     def run(self, problems: list[Problem], strategy: str, make: Callable[[Problem], Coroutine]) -> list[Solution]:
-        tasks = [ProblemRun(problem, strategy, self._start(make, problem)) for problem in problems]
+        started = time.perf_counter()
+        tasks = [ProblemRun(problem, strategy, self._start(make, problem), started) for problem in problems]
         bar = tqdm(total=len(tasks), desc=strategy, disable=not self.progress, leave=False)
         for task in tasks:
             self._advance(task, None)

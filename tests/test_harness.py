@@ -204,3 +204,45 @@ def test_strategy_options_apply_where_known_and_typos_are_errors(tmp_path):
     result = run_bench(options(tmp_path, strategies=["greedy", "beam"], ns=[4], limit=2, options={"max_steps": 1}))
     assert result.records == 2 * 2
     assert all(line["num_steps"] <= 1 for line in lines(tmp_path / "run"))
+
+
+class FakeClock:
+    """``perf_counter`` for the scheduler: each policy call takes exactly one second."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        return self.now
+
+
+def test_summary_elapsed_time_is_the_time_its_search_calls_took(tmp_path, monkeypatch):
+    import types
+
+    import hrmsearch.search.scheduler as scheduler
+
+    clock = FakeClock()
+    monkeypatch.setattr(scheduler, "time", types.SimpleNamespace(perf_counter=clock.perf_counter))
+    policy = ScriptedPolicy(arith_steps)
+    generate = policy.generate
+
+    def one_second_generate(prompts, params):
+        clock.now += 1.0
+        return generate(prompts, params)
+
+    policy.generate = one_second_generate
+    run = options(tmp_path, strategies=["greedy", "best_of_n"], ns=[2, 4], policy=policy)
+    result = run_bench(run)  # 6 problems in chunks of 2: three search calls per run
+    records = lines(tmp_path / "run")
+    greedy = [r for r in records if r["strategy"] == "greedy"]
+    # greedy: two rounds (a working step, then the answer) of one policy call each, per chunk
+    assert {r["cost"]["wall_seconds"] for r in greedy} == {2.0} and {r["chunk"] for r in greedy} == {0, 1, 2}
+    best = [r for r in records if r["strategy"] == "best_of_n" and r["n"] == 4]
+    assert {r["cost"]["wall_seconds"] for r in best} == {1.0}  # one call for whole solutions
+    rows = {tuple(line.split(" | ")[:2]): line for line in result.summary.read_text().splitlines()
+            if line.startswith("| greedy |") or line.startswith("| best_of_n |")}
+    tokens_greedy = sum(r["cost"]["generated_tokens"] for r in greedy)
+    assert rows[("| greedy", "1")].endswith(f"| 6.0 | {tokens_greedy / 6.0:.0f} |")  # 3 calls x 2 s, not 6 x 2 s
+    tokens_best = sum(r["cost"]["generated_tokens"] for r in best)
+    assert rows[("| best_of_n", "4")].endswith(f"| 3.0 | {tokens_best / 3.0:.0f} |")
+    assert rows[("| best_of_n", "2")].endswith("| 1.5* | " + f"{tokens_best / 2 / 1.5:.0f} |")  # estimate
