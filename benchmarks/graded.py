@@ -35,7 +35,14 @@ def pick_first_k(candidates: list[Trajectory], rule: str, k: int) -> Trajectory 
     return SELECTORS[rule](pool) or argmax(pool)
 
 
-def _record(unit: Unit, solution: Solution, n: int, selection: str, chosen: Trajectory | None) -> dict:
+def unit_seconds(solutions: list[Solution]) -> float:
+    """A unit's elapsed time: its problems start together, so it ends with its slowest problem."""
+    return max((solution.cost.wall_seconds for solution in solutions), default=0.0)
+
+
+def _record(
+    unit: Unit, solution: Solution, n: int, selection: str, chosen: Trajectory | None, seconds: float
+) -> dict:
     fraction = n / unit.run_n
     return {
         "problem_id": solution.problem_id,
@@ -50,6 +57,7 @@ def _record(unit: Unit, solution: Solution, n: int, selection: str, chosen: Traj
         "cost_estimated": n != unit.run_n,
         "error": solution.error,
         "chunk": unit.chunk,
+        "unit_seconds": seconds * fraction,
     }
 
 
@@ -57,16 +65,16 @@ def _whole(solution: Solution) -> Trajectory:
     return Trajectory(steps=solution.steps, answer=solution.answer, score=solution.score, finished=True)
 
 
-def raw_records(unit: Unit, solution: Solution, select: str) -> list[dict]:
-    """Ungraded record fields for every N this unit is recorded at."""
+def raw_records(unit: Unit, solution: Solution, select: str, seconds: float) -> list[dict]:
+    """Ungraded record fields for every N this unit is recorded at (``seconds``: the unit's elapsed time)."""
     spec = STRATEGIES[unit.strategy]
     if not spec.subsampled:
-        return [_record(unit, solution, n, unit.strategy, _whole(solution)) for n in unit.record_ns]
+        return [_record(unit, solution, n, unit.strategy, _whole(solution), seconds) for n in unit.record_ns]
     rule = spec.selection_rule or select
     rows = []
     for n in unit.record_ns:
         chosen = _whole(solution) if n == unit.run_n else pick_first_k(solution.candidates, rule, n)
-        rows.append(_record(unit, solution, n, f"{rule}@{n}", chosen))
+        rows.append(_record(unit, solution, n, f"{rule}@{n}", chosen, seconds))
     return rows
 
 
@@ -79,7 +87,8 @@ def graded_records(
     skip: set[RecordKey] | frozenset = frozenset(),
 ) -> list[BenchRecord]:
     """The unit's records not in ``skip``, graded against each problem's gold answer."""
-    rows = [row for solution in solutions for row in raw_records(unit, solution, select)]
+    seconds = unit_seconds(solutions)  # over all its problems, also those whose records are skipped
+    rows = [row for solution in solutions for row in raw_records(unit, solution, select, seconds)]
     rows = [row for row in rows if (row["problem_id"], row["strategy"], row["n"]) not in skip]
     golds = [problems[row["problem_id"]].answer for row in rows]
     results = grade_many([(row["answer"], gold or "") for row, gold in zip(rows, golds, strict=True)], grader)

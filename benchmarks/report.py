@@ -34,8 +34,10 @@ class Cell(BaseModel):
     errors: int = 0
     tokens: int = 0
     reward_windows: int = 0
-    unit_seconds: dict[int, float] = Field(default_factory=dict, description="chunk -> its search call's elapsed s")
-    untimed: int = 0  # records without a chunk (written before chunks were recorded)
+    unit_seconds: dict[tuple[int, int], float] = Field(
+        default_factory=dict, description="(run n, chunk) -> elapsed s of the search call (unit) that ran it"
+    )
+    untimed: int = 0  # records without their unit's time (written by an older hrmsearch)
     estimated: bool = False
 
     @property
@@ -44,7 +46,7 @@ class Cell(BaseModel):
 
     @property
     def elapsed_seconds(self) -> float | None:
-        """Elapsed time of the search calls that ran this cell (None when some records lack their chunk)."""
+        """Elapsed time of the units that ran this cell, added up (None when some records lack it)."""
         return None if self.untimed or not self.unit_seconds else sum(self.unit_seconds.values())
 
     def add(self, record: BenchRecord) -> None:
@@ -54,11 +56,11 @@ class Cell(BaseModel):
         self.errors += int(record.error is not None)
         self.tokens += record.cost.generated_tokens
         self.reward_windows += record.cost.reward_windows_scored
-        if record.chunk is None:
+        if record.unit_seconds is None or record.chunk is None:
             self.untimed += 1
-        else:  # a call's problems start together: its elapsed time is its slowest problem's
-            seconds = self.unit_seconds.get(record.chunk, 0.0)
-            self.unit_seconds[record.chunk] = max(seconds, record.cost.wall_seconds)
+        else:  # every record of a unit carries its time: count each unit once (re-run on resume: the longest)
+            key = (record.run_n, record.chunk)
+            self.unit_seconds[key] = max(self.unit_seconds.get(key, 0.0), record.unit_seconds)
         self.estimated |= record.cost_estimated
 
 
@@ -77,7 +79,7 @@ def _row(cell: Cell) -> str:
     per = max(1, cell.total)
     mark = "*" if cell.estimated else ""
     elapsed = cell.elapsed_seconds
-    timing = "- | -" if elapsed is None else f"{elapsed:.1f}{mark} | {cell.tokens / max(elapsed, 1e-9):.0f}"
+    timing = "- | -" if elapsed is None else f"{elapsed:.1f}{mark} | {cell.tokens / max(elapsed, 1e-9):.0f}{mark}"
     return (
         f"| {cell.strategy} | {cell.n} | {cell.accuracy:.3f} | {cell.correct}/{cell.total} | {cell.no_answer} "
         f"| {cell.errors} | {cell.tokens / per:.0f}{mark} | {cell.reward_windows / per:.1f}{mark} | {timing} |"
@@ -102,8 +104,9 @@ def summary_text(cells: list[Cell], settings: RunSettings, problem_count: int) -
         *(_row(cell) for cell in cells),
         "",
         "`*` subsampled from the run at the largest N: cost is that run's cost x N/max N (an estimate).",
-        "Elapsed s: the time the search calls of the cell's chunks took (each chunk's problems run together),",
-        "added over chunks; model loading not included. Tokens/s: generated tokens over that time.",
+        "Elapsed s: the time the units of the cell took (a unit is one search call over a chunk of problems,",
+        "which run together), added over its chunks; model loading not included; with `--workers` K the chunks",
+        "run in parallel, so this is worker time. Tokens/s: the cell's generated tokens over that time.",
         "",
         "What N means:",
         "",

@@ -43,6 +43,10 @@ class BenchRecord(BaseModel):
     cost_estimated: bool = False
     error: str | None = None
     chunk: int | None = Field(None, description="the chunk of problems whose search call solved this one")
+    unit_seconds: float | None = Field(
+        None, description="elapsed seconds of that search call (the unit; its slowest problem's "
+        "cost.wall_seconds), x N/run_n when subsampled; every record of a unit carries it",
+    )
 
     @property
     def key(self) -> RecordKey:

@@ -51,10 +51,11 @@ def lines(path) -> list[dict]:
 
 
 def comparable(records: list[dict]) -> dict:
-    """Records by key, without wall times (the only field that differs between equal runs)."""
+    """Records by key, without times (the only fields that differ between equal runs)."""
     out = {}
     for record in records:
-        record = {**record, "cost": {k: v for k, v in record["cost"].items() if k != "wall_seconds"}}
+        record = {k: v for k, v in record.items() if k != "unit_seconds"}
+        record["cost"] = {k: v for k, v in record["cost"].items() if k != "wall_seconds"}
         out[(record["problem_id"], record["strategy"], record["n"])] = record
     return out
 
@@ -207,7 +208,7 @@ def test_strategy_options_apply_where_known_and_typos_are_errors(tmp_path):
 
 
 class FakeClock:
-    """``perf_counter`` for the scheduler: each policy call takes exactly one second."""
+    """``perf_counter`` for the scheduler, moved on only by the policy calls of ``timed_policy``."""
 
     def __init__(self):
         self.now = 0.0
@@ -216,33 +217,68 @@ class FakeClock:
         return self.now
 
 
-def test_summary_elapsed_time_is_the_time_its_search_calls_took(tmp_path, monkeypatch):
+def timed_policy(monkeypatch, step_fn=arith_steps, seconds=lambda prompts: 1.0) -> tuple[ScriptedPolicy, FakeClock]:
+    """A scripted policy whose call over ``prompts`` takes ``seconds(prompts)`` on the scheduler's clock."""
     import types
 
     import hrmsearch.search.scheduler as scheduler
 
     clock = FakeClock()
     monkeypatch.setattr(scheduler, "time", types.SimpleNamespace(perf_counter=clock.perf_counter))
-    policy = ScriptedPolicy(arith_steps)
+    policy = ScriptedPolicy(step_fn)
     generate = policy.generate
 
-    def one_second_generate(prompts, params):
-        clock.now += 1.0
+    def timed_generate(prompts, params):
+        clock.now += seconds(prompts)
         return generate(prompts, params)
 
-    policy.generate = one_second_generate
+    policy.generate = timed_generate
+    return policy, clock
+
+
+def summary_rows(result) -> dict[tuple[str, str], list[str]]:
+    """(strategy, N) -> the summary row's cells."""
+    rows = [line.strip("|").split(" | ") for line in result.summary.read_text().splitlines()]
+    return {(row[0].strip(), row[1]): [cell.strip() for cell in row] for row in rows if len(row) == 10}
+
+
+def test_summary_elapsed_time_is_the_time_its_units_took(tmp_path, monkeypatch):
+    policy, clock = timed_policy(monkeypatch)  # every policy call takes one second
     run = options(tmp_path, strategies=["greedy", "best_of_n"], ns=[2, 4], policy=policy)
-    result = run_bench(run)  # 6 problems in chunks of 2: three search calls per run
+    result = run_bench(run)  # 6 problems in chunks of 2: three units per run
+    assert clock.now == 3 * 2 + 3 * 1  # greedy: two calls per unit; best-of-N: one (whole solutions)
     records = lines(tmp_path / "run")
     greedy = [r for r in records if r["strategy"] == "greedy"]
     # greedy: two rounds (a working step, then the answer) of one policy call each, per chunk
     assert {r["cost"]["wall_seconds"] for r in greedy} == {2.0} and {r["chunk"] for r in greedy} == {0, 1, 2}
+    assert {r["unit_seconds"] for r in greedy} == {2.0}
     best = [r for r in records if r["strategy"] == "best_of_n" and r["n"] == 4]
-    assert {r["cost"]["wall_seconds"] for r in best} == {1.0}  # one call for whole solutions
-    rows = {tuple(line.split(" | ")[:2]): line for line in result.summary.read_text().splitlines()
-            if line.startswith("| greedy |") or line.startswith("| best_of_n |")}
+    assert {r["cost"]["wall_seconds"] for r in best} == {1.0} == {r["unit_seconds"] for r in best}
+    rows = summary_rows(result)
     tokens_greedy = sum(r["cost"]["generated_tokens"] for r in greedy)
-    assert rows[("| greedy", "1")].endswith(f"| 6.0 | {tokens_greedy / 6.0:.0f} |")  # 3 calls x 2 s, not 6 x 2 s
+    assert rows[("greedy", "1")][-2:] == ["6.0", f"{tokens_greedy / 6.0:.0f}"]  # 3 units x 2 s, not 6 x 2 s
     tokens_best = sum(r["cost"]["generated_tokens"] for r in best)
-    assert rows[("| best_of_n", "4")].endswith(f"| 3.0 | {tokens_best / 3.0:.0f} |")
-    assert rows[("| best_of_n", "2")].endswith("| 1.5* | " + f"{tokens_best / 2 / 1.5:.0f} |")  # estimate
+    assert rows[("best_of_n", "4")][-2:] == ["3.0", f"{tokens_best / 3.0:.0f}"]
+    assert rows[("best_of_n", "2")][-2:] == ["1.5*", f"{tokens_best / 2 / 1.5:.0f}*"]  # estimates
+
+
+def test_unit_time_is_its_slowest_problem_also_when_resumed(tmp_path, monkeypatch):
+    slow = arith_question(4)
+
+    def steps(question, prefix, index):  # problem 4 takes one more working step than the others
+        if question == slow and len(prefix) == 1:
+            return "working on"
+        return arith_steps(question, prefix, index)
+
+    policy, clock = timed_policy(monkeypatch, steps, seconds=len)  # a call takes one second per prompt
+    run = options(tmp_path, strategies=["greedy"], ns=[1], policy=policy, limit=5)
+    # chunks (0, 1), (2, 3): two calls over two prompts, 4 s each; (4,): three calls over one prompt, 3 s
+    assert summary_rows(run_bench(run))[("greedy", "1")][-2] == "11.0" and clock.now == 11.0
+    # one more problem: chunk (4, 5) is solved again (5 s: 2 + 2 + 1), recording problem 5 only
+    result = run_bench(run.model_copy(update={"limit": 6}))
+    assert clock.now == 11.0 + 5.0 and result.written == 1
+    added = lines(tmp_path / "run")[-1]
+    assert added["problem_id"] == "arith-test-5" and added["cost"]["wall_seconds"] == 4.0  # done after 2 calls
+    assert added["unit_seconds"] == 5.0  # its unit ended with problem 4, whose record was already there
+    tokens = sum(r["cost"]["generated_tokens"] for r in lines(tmp_path / "run"))
+    assert summary_rows(result)[("greedy", "1")][-2:] == ["13.0", f"{tokens / 13.0:.0f}"]  # 4 + 4 + 5
