@@ -53,22 +53,27 @@ def _is_json(line: bytes) -> bool:
     return True
 
 
-def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict]]:
+def read_jsonl(path: str | Path, required: bool = False) -> Iterator[tuple[int, dict]]:
     """``(line number, object)`` for each non-blank line; bad input raises naming file and line.
 
     Bad input: a line that is not UTF-8 (with its byte offset in the file), bad JSON,
-    or JSON that is not an object. A UTF-8 byte-order mark at the start is allowed.
+    or JSON that is not an object; with ``required``, also a file with no records
+    (empty or blank). A UTF-8 byte-order mark at the start is allowed.
     """
     path = Path(path)
     if not path.is_file():
         raise HrmError(f"{path}: no such file")
+    empty = True
     with path.open("rb") as handle:
         offset = 0
         for number, raw in enumerate(handle, start=1):
             line = _decoded(raw, path, number, offset)
             offset += len(raw)
             if line.strip():
+                empty = False
                 yield number, _json_object(line, path, number)
+    if required and empty:
+        raise HrmError(f"{path}: empty file, no records")
 
 
 def _decoded(raw: bytes, path: Path, number: int, offset: int) -> str:
@@ -100,9 +105,12 @@ def parse_record(model: type[RecordT], value: dict, path: str | Path, number: in
         raise HrmError(f"{path}:{number}: field {field}: {item['msg']}") from None
 
 
-def read_numbered(path: str | Path, model: type[RecordT]) -> Iterator[tuple[int, RecordT]]:
-    """``(line number, record)`` for every line of ``path``, validated as ``model``."""
-    for number, value in read_jsonl(path):
+def read_numbered(
+    path: str | Path, model: type[RecordT], required: bool = False
+) -> Iterator[tuple[int, RecordT]]:
+    """``(line number, record)`` for every line of ``path``, validated as ``model``; with
+    ``required``, a file with no records is an error."""
+    for number, value in read_jsonl(path, required):
         yield number, parse_record(model, value, path, number)
 
 
@@ -114,10 +122,7 @@ def read_records(path: str | Path, model: type[RecordT]) -> Iterator[RecordT]:
 
 def read_input(path: str | Path, model: type[RecordT]) -> list[RecordT]:
     """Every record of an input file a command needs; a file with none is a one-line error."""
-    records = list(read_records(path, model))
-    if not records:
-        raise HrmError(f"{path}: empty file: no {model.__name__} records")
-    return records
+    return [record for _, record in read_numbered(path, model, required=True)]
 
 
 def write_record(handle: IO[str], record: BaseModel) -> None:

@@ -84,9 +84,10 @@ def _field_of(error: ValidationError) -> str:
 
 
 def read_rows(path: str | Path, schema: type[BaseModel]) -> Iterator[tuple[int, Any]]:
-    """Validated rows of a JSONL file; a bad row raises HrmError with file:line and field."""
+    """Validated rows of a JSONL file; a bad row or a file with no rows raises HrmError naming
+    the file (and line and field)."""
     path = Path(path)
-    for number, obj in read_jsonl(path):
+    for number, obj in read_jsonl(path, required=True):
         try:
             yield number, schema.model_validate(obj)
         except ValidationError as error:
@@ -188,14 +189,12 @@ def load_hub(name: str, source: tuple[str, str | None, str]) -> Iterator[Problem
 
 def sniff_format(path: Path) -> str:
     """Which loader reads this JSONL file, from the keys of its first record."""
-    for number, obj in read_jsonl(path):
-        record = obj if isinstance(obj, dict) else {}
-        keys = set(record)
-        if isinstance(record.get("question"), dict):
-            return "prm800k"
-        if {"problem", "answer"} <= keys:
-            return "math500"
-        if {"question", "answer"} <= keys:
-            return "gsm8k"
-        raise HrmError(f"{path}:{number}: unknown record format (keys: {', '.join(sorted(keys)) or 'none'})")
-    raise HrmError(f"{path}: empty data file")
+    number, record = next(read_jsonl(path, required=True))
+    keys = set(record)
+    if isinstance(record.get("question"), dict):
+        return "prm800k"
+    if {"problem", "answer"} <= keys:
+        return "math500"
+    if {"question", "answer"} <= keys:
+        return "gsm8k"
+    raise HrmError(f"{path}:{number}: unknown record format (keys: {', '.join(sorted(keys)) or 'none'})")

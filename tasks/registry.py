@@ -136,7 +136,8 @@ def load_task(
         data = shared_data_path(spec.name, data_dir)
     problems = load_dataset(dataset, data, limit, default_split)
     if not problems:
-        raise HrmError(f"dataset {dataset!r} gave no problems")
+        where = f" ({data})" if data is not None else ""
+        raise HrmError(f"dataset {dataset!r}{where} gave no problems")
     if len({p.id for p in problems}) != len(problems):
         raise HrmError(f"dataset {dataset!r} has duplicate problem ids; records are keyed by id")
     return problems, spec.grader

@@ -105,9 +105,9 @@ def record_samples(record: PRM800KRecord, hrm: bool, source: str = "") -> list[R
 
 
 def iter_file_samples(path: str | Path, hrm: bool) -> Iterator[RewardSample]:
-    """Samples of every record in a PRM800K JSONL file, in order (bad lines raise as reached)."""
+    """Samples of every record in a PRM800K JSONL file, in order (bad lines, or no records, raise as reached)."""
     name = Path(path).name
-    for number, record in read_numbered(path, PRM800KRecord):
+    for number, record in read_numbered(path, PRM800KRecord, required=True):
         yield from record_samples(record, hrm, source=f"{name}:{number}")
 
 

@@ -43,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from hrmsearch.api import get_scorer
     from hrmsearch.benchmarks.reward_eval import evaluate, prm800k_samples, report_text
     from hrmsearch.config import RewardConfig, parse_config
+    from hrmsearch.errors import HrmError
     from hrmsearch.tasks.registry import shared_data_path
 
     if args.samples:
@@ -50,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         data = args.data or str(shared_data_path("prm800k", args.data_dir))
         samples = prm800k_samples(data, args.combine)  # read (and validate) the data before loading a model
+    if not samples:
+        raise HrmError(f"{data}: no labelled steps to score")
     config = parse_config(RewardConfig, **reward_fields(args), combine=args.combine)
     scorer = get_scorer(None, config)
     report = evaluate(scorer, samples, data, args.combine, args.threshold, args.batch, not args.no_progress,
