@@ -50,8 +50,8 @@ class BenchOptions(BaseModel):
     reward: Any = None
     reward_format: str = "auto"
     reward_backend: str = "transformers"
-    combine: str = "fine"
-    aggregate: str = "last"
+    combine: str = RewardConfig().combine
+    aggregate: str = RewardConfig().aggregate
     chunk_size: int = Field(32, ge=1, description="problems per unit (one scheduler call)")
     options: dict[str, Any] = Field(default_factory=dict, description="strategy config values (--set)")
     progress: bool = True

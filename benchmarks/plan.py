@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from hrmsearch.config import RewardConfig
 from hrmsearch.errors import HrmError
 from hrmsearch.records import Problem
 from hrmsearch.search.strategies import STRATEGIES
@@ -43,8 +44,8 @@ class RunSettings(BaseModel):
     policy: str | None = None
     backend: str = "auto"
     reward: str | None = None
-    combine: str = "fine"
-    aggregate: str = "last"
+    combine: str = RewardConfig().combine
+    aggregate: str = RewardConfig().aggregate
     seed: int = 0
     options: dict[str, Any] = Field(default_factory=dict)
 

@@ -86,8 +86,13 @@ class RewardConfig(Config):
                         description="reward format (checked by the hrmsearch.scoring.formats registry) or 'auto'")
     backend: Literal["transformers", "vllm"] = "transformers"
     outcome: bool = Field(False, description="an outcome reward model: one window per whole solution")
-    combine: Literal["fine", "coarse", "mean", "min", "max"] = "fine"
-    aggregate: Literal["last", "min", "prod", "mean"] = "last"
+    combine: Literal["fine", "coarse", "mean", "min", "max"] = Field(
+        "fine", description="a node's score from its fine and coarse windows (fine: no coarse windows scored)"
+    )
+    aggregate: Literal["last", "min", "prod", "mean"] = Field(
+        "min", description="a trajectory's score from its node scores (min: its weakest step; "
+        "chosen on arith-dev, docs/results/defaults_sweep.md)"
+    )
     device: str = "auto"
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     batch_tokens: int = Field(8192, ge=16, description="token budget of one scoring batch")

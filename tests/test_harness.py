@@ -12,6 +12,7 @@ from hrmsearch.benchmarks.harness import BenchOptions, dry_run, run_bench
 from hrmsearch.benchmarks.plan import runs_of
 from hrmsearch.errors import HrmError
 from hrmsearch.jsonl import repair_tail
+from hrmsearch.search.strategies.best_of_n import BestOfNConfig
 
 GOLD = {}  # question -> gold answer of the arith problems the fakes see
 
@@ -61,7 +62,7 @@ def comparable(records: list[dict]) -> dict:
 
 
 def test_records_and_summary_of_a_scripted_run(tmp_path):
-    result = run_bench(options(tmp_path))
+    result = run_bench(options(tmp_path, aggregate="last"))  # the scorer judges only the answer step
     records = lines(tmp_path / "run")
     # greedy at N=1 only; the three others at N=1,2,4: 6 problems x (1 + 3 x 3)
     assert len(records) == result.records == 6 * 10
@@ -73,7 +74,8 @@ def test_records_and_summary_of_a_scripted_run(tmp_path):
     # best_of_n runs once at N=4; the scorer knows the gold, so any right sample in the first k wins
     for pid in [f"arith-test-{i}" for i in range(6)]:
         row = by_key[(pid, "best_of_n", 4)]
-        assert row["run_n"] == 4 and row["selection"] == "weighted@4" and not row["cost_estimated"]
+        assert row["run_n"] == 4 and row["selection"] == f"{BestOfNConfig().select}@4"
+        assert not row["cost_estimated"]
         assert by_key[(pid, "best_of_n", 2)]["cost_estimated"]
         assert by_key[(pid, "best_of_n", 2)]["cost"]["generated_tokens"] == round(row["cost"]["generated_tokens"] / 2)
     assert all(by_key[(f"arith-test-{i}", "best_of_n", 4)]["correct"] for i in range(6))

@@ -59,6 +59,8 @@ def solve(strategy: str, policy, scorer, reward: RewardConfig | None = None, cou
     return solutions
 
 
+LAST = RewardConfig(aggregate="last")  # a path scores as its last step: the rule the tables below spell out
+
 # ---------------------------------------------------------------- best_of_n
 
 
@@ -74,7 +76,7 @@ def test_best_of_n_reports_all_selections_and_subsampled_ones():
     fine = {f"path {i}": 0.5 for i in range(6)}
     scorer = ScriptedScorer(lambda w: fine.get(w.current) or last_scores[int(w.previous[-1].split()[-1])])
     policy = full_solutions(solutions)
-    (solution,) = solve("best_of_n", policy, scorer, n=6)
+    (solution,) = solve("best_of_n", policy, scorer, LAST, n=6, select="weighted")
     assert [c.answer for c in solution.candidates] == answers
     assert [c.score for c in solution.candidates] == last_scores
     assert solution.answer == "B" and solution.score == 0.45
@@ -103,7 +105,7 @@ def test_best_of_n_config_chooses_the_answering_selection(select, answer):
 def test_best_of_n_with_one_sample():
     policy = full_solutions([["one", boxed("4")]])
     scorer = table_scorer({"one": 0.3, boxed("4"): 0.6})
-    (solution,) = solve("best_of_n", policy, scorer, n=1)
+    (solution,) = solve("best_of_n", policy, scorer, LAST, n=1)
     assert solution.answer == "4" and solution.score == 0.6
     assert solution.selections == {
         "argmax": "4", "weighted": "4", "majority": "4", "argmax@1": "4", "weighted@1": "4", "majority@1": "4",
@@ -132,7 +134,8 @@ def test_best_of_n_combine_rule_decides(combine, answer, windows):
     fine = {"a": 0.5, "b": 0.5, boxed("1"): 0.9, boxed("2"): 0.5}
     coarse = {f"a|{boxed('1')}": 0.1, f"b|{boxed('2')}": 0.8}
     scorer = table_scorer(fine, coarse)
-    (solution,) = solve("best_of_n", policy, scorer, RewardConfig(combine=combine), n=2, select="argmax")
+    (solution,) = solve("best_of_n", policy, scorer, RewardConfig(combine=combine, aggregate="last"), n=2,
+                        select="argmax")
     assert solution.answer == answer
     assert solution.cost.reward_windows_scored == windows  # a coarse window for every step after the first
 
@@ -165,7 +168,7 @@ GREEDY_FINE = {"x1": 0.2, boxed("1"): 0.3, "x2": 0.7, "x3": 0.4, "y1": 0.5, boxe
 
 def test_step_greedy_keeps_the_best_scored_step_each_round():
     policy, scorer = TreePolicy(GREEDY_TREE), table_scorer(GREEDY_FINE)
-    (solution,) = solve("step_greedy", policy, scorer, n=3)
+    (solution,) = solve("step_greedy", policy, scorer, LAST, n=3)
     assert solution.steps == ["x2", "y3", boxed("3")]
     assert solution.answer == "3"
     assert solution.candidates[0].step_scores == [0.7, 0.9, 0.8]
@@ -230,7 +233,7 @@ def beam_tree(overrides: dict | None = None) -> TreePolicy:
 
 def test_beam_keeps_width_best_and_sets_finished_aside():
     policy, scorer = beam_tree(), table_scorer({**BEAM_FINE, boxed("8"): 0.3, boxed("6"): 0.2})
-    (solution,) = solve("beam", policy, scorer, n=4, width=2)
+    (solution,) = solve("beam", policy, scorer, LAST, n=4, width=2, select="weighted")
     # round 1: r1 (.9), r2 (.5) stay; round 2: [r1 r5 boxed 5] finishes, c (.8) and d (.6) stay over a (.2)
     # round 3: c -> boxed 7, boxed 5; d -> boxed 5, z; z is the only open beam; round 4: z -> boxed 6
     prompts_per_round = [prompts for prompts, _ in policy.calls]
@@ -321,7 +324,7 @@ DVTS_FINE = {
 
 def test_dvts_grows_subtrees_greedily_in_one_request_per_round():
     policy, scorer = TreePolicy(DVTS_TREE), table_scorer(DVTS_FINE)
-    (solution,) = solve("dvts", policy, scorer, n=4, expansion=2)
+    (solution,) = solve("dvts", policy, scorer, LAST, n=4, expansion=2)
     # subtree 0: a (.3 > b .2) -> boxed 1 (.8); subtree 1: d (.6 > c) -> d2 (.15 > d1) -> boxed 3 (.9)
     assert [(len(prompts), params.n) for prompts, params in policy.calls] == [(2, 2), (2, 2), (1, 2)]
     assert [c.steps for c in solution.candidates] == [["a", boxed("1")], ["d", "d2", boxed("3")]]

@@ -15,6 +15,7 @@ from hrmsearch.commands.options import (
     add_reward_options,
     policy_choice,
 )
+from hrmsearch.config import RewardConfig
 from hrmsearch.errors import HrmError
 
 
@@ -45,8 +46,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="default: prm800k for math500/prm800k, numeric for gsm8k/arith")
     add_policy_options(parser)
     add_reward_options(parser, "reward model: a shipped name, a folder, a Hub id, or 'none'")
-    parser.add_argument("--combine", default="fine", choices=["fine", "coarse", "mean", "min", "max"])
-    parser.add_argument("--aggregate", default="last", choices=["last", "min", "prod", "mean"])
+    parser.add_argument("--combine", default=RewardConfig().combine, choices=["fine", "coarse", "mean", "min", "max"])
+    parser.add_argument("--aggregate", default=RewardConfig().aggregate, choices=["last", "min", "prod", "mean"])
     parser.add_argument("--chunk", type=int, default=32, help="problems per scheduler call (unit of resume)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="strategy config value for every strategy that has KEY, e.g. --set temperature=0.7")

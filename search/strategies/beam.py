@@ -25,7 +25,7 @@ class BeamConfig(SearchConfig):
     n: int = Field(16, ge=1, description="candidate steps per round over all beams (width x expansion)")
     width: int = Field(4, ge=1, description="beams kept open after each round")
     dedup: bool = Field(False, description="drop open candidates whose steps repeat an earlier candidate's")
-    select: Selection = Field("weighted", description="which selection over finished beams gives the answer")
+    select: Selection = Field("argmax", description="which selection over finished beams gives the answer")
 
     @property
     def expansion(self) -> int:

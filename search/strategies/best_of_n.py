@@ -21,7 +21,7 @@ from hrmsearch.search.strategies.spec import StrategySpec
 class BestOfNConfig(SearchConfig):
     strategy: str = "best_of_n"
     n: int = Field(8, ge=1, description="full solutions sampled")
-    select: Selection = Field("weighted", description="which selection gives the Solution's answer")
+    select: Selection = Field("argmax", description="which selection gives the Solution's answer")
 
 
 def powers_of_two(limit: int) -> list[int]:

@@ -25,7 +25,7 @@ class DVTSConfig(SearchConfig):
     strategy: str = "dvts"
     n: int = Field(16, ge=1, description="candidate steps per round over all subtrees")
     expansion: int = Field(4, ge=1, description="candidate steps per subtree per round")
-    select: Selection = Field("weighted", description="which selection over the subtrees gives the answer")
+    select: Selection = Field("argmax", description="which selection over the subtrees gives the answer")
 
     @property
     def per_subtree(self) -> int:
