@@ -49,6 +49,7 @@ SPEC = StrategySpec(
     config=BestOfNConfig,
     run=run,
     needs_reward=True,
-    budget="full solutions sampled and scored; one run at max N, selection '{select}@k' for N=k",
+    budget=f"full solutions sampled and scored; one run at max N, selection "
+    f"'{BestOfNConfig.model_fields['select'].default}@k' for N=k",
     subsampled=True,
 )
