@@ -50,6 +50,8 @@ class BenchOptions(BaseModel):
     reward: Any = None
     reward_format: str = "auto"
     reward_backend: str = "transformers"
+    reward_urls: list[str] = Field(default_factory=list, description="vLLM pooling servers of the reward model")
+    reward_server_model: str | None = None
     combine: str = RewardConfig().combine
     aggregate: str = RewardConfig().aggregate
     chunk_size: int = Field(32, ge=1, description="problems per unit (one scheduler call)")
@@ -116,7 +118,8 @@ def model_spec(options: BenchOptions) -> ModelSpec:
 
     reward_name = options.reward if isinstance(options.reward, str) else None
     settings = {"combine": options.combine, "aggregate": options.aggregate, "format": options.reward_format,
-                "backend": options.reward_backend}
+                "backend": options.reward_backend, "urls": options.reward_urls,
+                "server_model": options.reward_server_model}
     reward_config = parse_config(
         RewardConfig, model=reward_name if reward_name != NO_REWARD else None, **settings
     )

@@ -10,17 +10,25 @@ so in one line.
 
 Plain threads and ``http.client`` (standard library): callers send one batch's
 requests from a thread pool, so a batch costs about one round-trip.
+
+:func:`probe_servers` asks every replica what it serves (``/v1/models``) and
+:func:`served_model` picks the model card a run uses; the policy servers
+(:mod:`hrmsearch.engine.server_policy`) and the reward servers
+(:mod:`hrmsearch.scoring.server_scorer`) share both.
 """
 
 from __future__ import annotations
 
 import http.client
 import json
+import sys
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
+from hrmsearch.config import ServerConfig
 from hrmsearch.errors import HrmError, one_line
 
 
@@ -109,6 +117,12 @@ class ReplicaSet:
         self.what = what
         self._lock = threading.Condition()
 
+    @classmethod
+    def from_config(cls, config: ServerConfig, what: str) -> ReplicaSet:
+        """The replicas of ``config.urls`` with its timeout, retry and in-flight settings."""
+        return cls(config.urls, timeout_s=config.timeout_s, retries=config.retries, backoff_s=config.backoff_s,
+                   max_in_flight=config.max_in_flight, down_s=config.down_s, what=what)
+
     def post(self, path: str, payload: dict, work: int = 1) -> dict:
         """POST ``payload`` to ``path`` on one replica, retrying on others; the JSON answer."""
         failures: list[str] = []
@@ -169,3 +183,75 @@ class ReplicaSet:
         last = failures[-1]
         servers = f"the {self.what} server is" if count == 1 else f"all {count} {self.what} servers are"
         return f"{servers} down (last error: {last})"
+
+
+def probe_servers(replicas: ReplicaSet, timeout_s: float) -> dict[str, list[dict]]:
+    """``GET /v1/models`` on every replica: URL -> model cards. One line when none answers."""
+    cards: dict[str, list[dict]] = {}
+    errors = []
+    for replica in replicas.replicas:
+        try:
+            answer = request_json(replica.url, "/v1/models", None, timeout_s)
+        except ReplicaFailed as error:
+            errors.append(f"no {replicas.what} server answers at {replica.url} ({str(error).split(': ', 1)[-1]})")
+            replica.down_until = time.monotonic() + replicas.down_s
+            continue
+        except RequestRejected as error:
+            raise HrmError(f"{replica.url} is not an OpenAI-compatible server: {error}") from None
+        models = answer.get("data") if isinstance(answer, dict) else None
+        if not isinstance(models, list) or not models:
+            raise HrmError(f"{replica.url}/v1/models lists no model: not an OpenAI-compatible vLLM server")
+        cards[replica.url] = models
+    if not cards:
+        raise HrmError(errors[0] if len(errors) == 1 else f"no {replicas.what} server answers: {'; '.join(errors)}")
+    for message in errors:
+        print(f"hrmsearch: warning: {message}; using the others", file=sys.stderr)
+    return cards
+
+
+def served_model(cards: dict[str, list[dict]], config: ServerConfig, flag: str) -> dict:
+    """The model card the run uses: ``server_model``, else the one matching ``model``, else the only one.
+
+    ``config`` is a PolicyConfig or RewardConfig (its ``model`` and ``server_model``); ``flag`` is the
+    option that sets ``server_model``, for the messages.
+    """
+    chosen: dict | None = None
+    for url, models in cards.items():
+        card = _pick(url, models, config, flag)
+        if chosen is not None and card["id"] != chosen["id"]:
+            raise HrmError(f"the {_what(flag)} servers serve different models: {chosen['id']!r} and {card['id']!r} "
+                           f"at {url}")
+        chosen = card
+    return chosen
+
+
+def _pick(url: str, models: list[dict], config: ServerConfig, flag: str) -> dict:
+    names = ", ".join(repr(card.get("id")) for card in models)
+    if config.server_model is not None:
+        for card in models:
+            if card.get("id") == config.server_model:
+                return card
+        raise HrmError(f"{_what(flag)} server {url} serves {names}, not {config.server_model!r} ({flag})")
+    if config.model is not None:
+        for card in models:
+            if _same_model(config.model, card.get("id")) or _same_model(config.model, card.get("root")):
+                return card
+        raise HrmError(f"{_what(flag)} server {url} serves {names}, not {config.model!r}; if that is the same "
+                       f"model, pass its served name with {flag}")
+    if len(models) > 1:
+        raise HrmError(f"{_what(flag)} server {url} serves several models ({names}): choose one with {flag}")
+    return models[0]
+
+
+def _same_model(wanted: str, served: str | None) -> bool:
+    if served is None:
+        return False
+    if wanted == served:
+        return True
+    wanted_path, served_path = Path(wanted).expanduser(), Path(served).expanduser()
+    return wanted_path.exists() and served_path.exists() and wanted_path.resolve() == served_path.resolve()
+
+
+def _what(flag: str) -> str:
+    """The model a ``--X-model`` style flag is about: ``policy`` or ``reward``."""
+    return flag.removeprefix("--").split("-", 1)[0]

@@ -21,14 +21,11 @@ Start a server for the shipped tiny policy with ``hrmsearch serve-policy``.
 
 from __future__ import annotations
 
-import sys
-import time
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-from pathlib import Path
 
 from hrmsearch.config import PolicyConfig
 from hrmsearch.engine.base import FinishReason, SamplingParams, StepSample
-from hrmsearch.engine.replicas import ReplicaFailed, ReplicaSet, RequestRejected, request_json
+from hrmsearch.engine.replicas import ReplicaSet, probe_servers, served_model
 from hrmsearch.errors import HrmError
 
 GREEDY_BELOW = 1e-5  # vLLM samples greedily below this temperature
@@ -38,12 +35,8 @@ class ServerPolicy:
     """A :class:`~hrmsearch.engine.base.Policy` whose model runs on vLLM servers."""
 
     def __init__(self, config: PolicyConfig, tokenizer_path: str | None = None):
-        self.replicas = ReplicaSet(
-            config.urls, timeout_s=config.timeout_s, retries=config.retries, backoff_s=config.backoff_s,
-            max_in_flight=config.max_in_flight, down_s=config.down_s,
-        )
-        cards = probe_servers(self.replicas, min(config.timeout_s, 10.0))
-        card = served_model(cards, config)
+        self.replicas = ReplicaSet.from_config(config, "policy")
+        card = served_model(probe_servers(self.replicas, min(config.timeout_s, 10.0)), config, "--policy-model")
         self.model = card["id"]
         self.name = config.model or self.model
         self.delimiter = config.delimiter
@@ -116,68 +109,6 @@ def to_sample(choice: dict) -> StepSample:
     token_ids = choice.get("token_ids")
     count = len(token_ids) if token_ids is not None else len(logprobs.get("tokens") or [])
     return StepSample(text=choice["text"], num_tokens=count, finish_reason=reason, logprob=float(sum(token_logprobs)))
-
-
-def probe_servers(replicas: ReplicaSet, timeout_s: float) -> dict[str, list[dict]]:
-    """``GET /v1/models`` on every replica: URL -> model cards. One line when none answers."""
-    cards: dict[str, list[dict]] = {}
-    errors = []
-    for replica in replicas.replicas:
-        try:
-            answer = request_json(replica.url, "/v1/models", None, timeout_s)
-        except ReplicaFailed as error:
-            errors.append(f"no policy server answers at {replica.url} ({str(error).split(': ', 1)[-1]})")
-            replica.down_until = time.monotonic() + replicas.down_s
-            continue
-        except RequestRejected as error:
-            raise HrmError(f"{replica.url} is not an OpenAI-compatible server: {error}") from None
-        models = answer.get("data") if isinstance(answer, dict) else None
-        if not isinstance(models, list) or not models:
-            raise HrmError(f"{replica.url}/v1/models lists no model: not an OpenAI-compatible vLLM server")
-        cards[replica.url] = models
-    if not cards:
-        raise HrmError(errors[0] if len(errors) == 1 else f"no policy server answers: {'; '.join(errors)}")
-    for message in errors:
-        print(f"hrmsearch: warning: {message}; using the others", file=sys.stderr)
-    return cards
-
-
-def served_model(cards: dict[str, list[dict]], config: PolicyConfig) -> dict:
-    """The model card the run uses: ``server_model``, else the one matching ``model``, else the only one."""
-    chosen: dict | None = None
-    for url, models in cards.items():
-        card = _pick(url, models, config)
-        if chosen is not None and card["id"] != chosen["id"]:
-            raise HrmError(f"the policy servers serve different models: {chosen['id']!r} and {card['id']!r} at {url}")
-        chosen = card
-    return chosen
-
-
-def _pick(url: str, models: list[dict], config: PolicyConfig) -> dict:
-    names = ", ".join(repr(card.get("id")) for card in models)
-    if config.server_model is not None:
-        for card in models:
-            if card.get("id") == config.server_model:
-                return card
-        raise HrmError(f"policy server {url} serves {names}, not {config.server_model!r} (--policy-model)")
-    if config.model is not None:
-        for card in models:
-            if _same_model(config.model, card.get("id")) or _same_model(config.model, card.get("root")):
-                return card
-        raise HrmError(f"policy server {url} serves {names}, not {config.model!r}; if that is the same model, "
-                       f"pass its served name with --policy-model")
-    if len(models) > 1:
-        raise HrmError(f"policy server {url} serves several models ({names}): choose one with --policy-model")
-    return models[0]
-
-
-def _same_model(wanted: str, served: str | None) -> bool:
-    if served is None:
-        return False
-    if wanted == served:
-        return True
-    wanted_path, served_path = Path(wanted).expanduser(), Path(served).expanduser()
-    return wanted_path.exists() and served_path.exists() and wanted_path.resolve() == served_path.resolve()
 
 
 def load_tokenizer(source: str):

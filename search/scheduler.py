@@ -7,7 +7,7 @@ each coroutine its share of the results. N problems therefore cost one policy
 call per round, not N. A failure inside one problem (its coroutine raises, or
 its prompt is rejected by the backend) is recorded in that problem's Solution
 and does not stop the others; an HrmError from a backend (every policy server
-down) stops the run.
+down, every reward server down) stops the run.
 """
 
 from __future__ import annotations
@@ -148,6 +148,8 @@ class Scheduler:
         try:
             self.scorer_calls += 1
             scores = self.scorer.score(windows) if windows else []
+        except HrmError:  # the reward model itself is gone or misconfigured (its servers down): stop the run
+            raise
         except Exception as error:
             for task in tasks:
                 self._fail(task, f"reward model call failed: {one_line(error)}")

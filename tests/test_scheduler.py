@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from fakes import ScriptedPolicy
+import pytest
+from fakes import ScriptedPolicy, ScriptedScorer
 
 from hrmsearch.config import SearchConfig
+from hrmsearch.errors import HrmError
 from hrmsearch.records import Problem
 from hrmsearch.search.run import run_strategy, strategy_config
 
@@ -39,6 +41,21 @@ def test_one_failing_problem_does_not_stop_the_others():
     solutions = run_strategy(problems(4), strategy_config("greedy"), policy)
     assert solutions[2].error and "prompt too long" in solutions[2].error
     assert [s.answer for i, s in enumerate(solutions) if i != 2] == ["0", "1", "3"]
+
+
+def test_a_reward_model_error_fails_the_round_and_a_gone_reward_model_stops_the_run():
+    def failing(window):
+        raise RuntimeError("bad window")
+
+    def gone(window):
+        raise HrmError("the reward server is down (last error: refused)")
+
+    solutions = run_strategy(problems(2), strategy_config("best_of_n", n=2), ScriptedPolicy(counting_steps),
+                             ScriptedScorer(failing))
+    assert all("reward model call failed: bad window" in s.error for s in solutions)
+    with pytest.raises(HrmError, match="reward server is down"):
+        run_strategy(problems(2), strategy_config("best_of_n", n=2), ScriptedPolicy(counting_steps),
+                     ScriptedScorer(gone))
 
 
 def test_self_consistency_returns_majority_answer():

@@ -81,7 +81,8 @@ def bench_options(args: argparse.Namespace):
         limit=args.limit, data_dir=args.data_dir, seed=args.seed, workers=args.workers, grader=args.grader,
         policy=policy_choice(args),
         backend=args.backend, reward=args.reward, reward_format=args.reward_format,
-        reward_backend=args.reward_backend, combine=args.combine, aggregate=args.aggregate,
+        reward_backend=args.reward_backend, reward_urls=args.reward_urls, reward_server_model=args.reward_server_model,
+        combine=args.combine, aggregate=args.aggregate,
         chunk_size=args.chunk, options=parse_sets(args.set), progress=not args.no_progress,
     )
 

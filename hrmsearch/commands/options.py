@@ -51,7 +51,8 @@ def add_backend_option(parser: argparse.ArgumentParser) -> None:
 
 def add_reward_options(parser: argparse.ArgumentParser, reward_help: str = "reward model: a shipped name, a folder or "
                        "a Hub id", backend_aliases: tuple[str, ...] = ()) -> None:
-    """``--reward``, ``--reward-format`` and ``--reward-backend``, the same on every command that takes a reward model.
+    """``--reward``, ``--reward-format``, ``--reward-backend``, ``--reward-url`` and ``--reward-server-model``, the
+    same on every command that takes a reward model.
 
     ``backend_aliases``: older spellings of ``--reward-backend`` a command keeps (bench-rm's ``--backend``).
     """
@@ -62,8 +63,14 @@ def add_reward_options(parser: argparse.ArgumentParser, reward_help: str = "rewa
                         help="reward-model format (default: detected from the checkpoint)")
     parser.add_argument("--reward-backend", *backend_aliases, dest="reward_backend", default="transformers",
                         choices=REWARD_BACKENDS, help="where the reward model runs (default: transformers)")
+    parser.add_argument("--reward-url", action="append", default=[], metavar="URL", dest="reward_urls",
+                        help="a vLLM pooling server of the reward model (repeat for replicas; formats classifier "
+                        "and qwen-prm); --reward still names its folder or Hub id, read here for the tokenizer")
+    parser.add_argument("--reward-server-model", default=None, metavar="NAME",
+                        help="the model name the --reward-url servers serve (default: the one matching --reward)")
 
 
 def reward_fields(args: argparse.Namespace) -> dict:
     """The RewardConfig fields the reward options set."""
-    return {"model": args.reward, "format": args.reward_format, "backend": args.reward_backend}
+    return {"model": args.reward, "format": args.reward_format, "backend": args.reward_backend,
+            "urls": args.reward_urls, "server_model": args.reward_server_model}

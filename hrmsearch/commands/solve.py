@@ -12,7 +12,8 @@ import json
 
 from hrmsearch.commands.options import add_policy_options, add_reward_options, policy_choice, reward_fields
 
-DEFAULT_REWARD_ARGS = argparse.Namespace(reward=None, reward_format="auto", reward_backend="transformers")
+DEFAULT_REWARD_ARGS = argparse.Namespace(reward=None, reward_format="auto", reward_backend="transformers",
+                                         reward_urls=[], reward_server_model=None)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -9,8 +9,9 @@ score is the softmax of the 2-class head at the i-th ``<extra_0>``, index 1. A l
 The network is built here, no remote code: transformers' ``Qwen2Model`` plus
 ``score = Linear(h, h) -> ReLU -> Linear(h, 2)``, with the checkpoint's weight names
 (``model.*``, ``score.0.*``, ``score.2.*``, as vLLM's ``qwen2_rm.py`` loads them; an
-``lm_head.*`` is ignored). Backends: transformers, and vLLM's native pooling runner
-(``token_classify`` at the ``<extra_0>`` tags, see :mod:`.vllm_tags`).
+``lm_head.*`` is ignored). Backends: transformers, vLLM's native pooling runner
+(``token_classify`` at the ``<extra_0>`` tags, see :mod:`.vllm_tags`), and vLLM pooling
+servers of the checkpoint (``RewardConfig.urls``, see :mod:`.server_tags`).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def step_tag_id(tokenizer) -> int:
 
 class QwenPrmFormat(StepTagFormat):
     name = "qwen-prm"
-    backends = ("transformers", "vllm")
+    backends = ("transformers", "vllm", "server")
     reads = "softmax of the 2-class head at each <extra_0>, index 1"
     context_limit = 4096
 
@@ -76,6 +77,11 @@ class QwenPrmFormat(StepTagFormat):
 
     def load_model(self, path: str, config):
         folder = local_checkpoint(path)
+        if config.urls:
+            from hrmsearch.scoring.formats.server_tags import ServerTagModel
+
+            tokenizer = AutoTokenizer.from_pretrained(folder)
+            return ServerTagModel(config, tokenizer, step_tag_id(tokenizer))
         if config.backend == "vllm":
             from hrmsearch.scoring.formats.vllm_tags import VLLMTagModel
 

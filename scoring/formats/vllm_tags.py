@@ -46,19 +46,29 @@ class VLLMTagModel:
         prompts = [TokensPrompt(prompt_token_ids=list(ids)) for ids in rows]
         outputs = self.llm.encode(prompts, pooling_task="token_classify",
                                   pooling_params=PoolingParams(use_activation=False), use_tqdm=False)
-        return [self._pick(ids, where, output.outputs.data) for ids, where, output in zip(rows, positions, outputs,
-                                                                                          strict=True)]
-
-    def _pick(self, ids: tuple[int, ...], where: tuple[int, ...], data) -> np.ndarray:
-        tag_positions = [index for index, token in enumerate(ids) if token == self.tag_id]
-        rows = np.asarray(data.float().cpu().numpy() if hasattr(data, "cpu") else data, dtype=np.float32)
-        if rows.shape[0] != len(tag_positions):
-            raise HrmError(f"vLLM returned {rows.shape[0]} step rows for {len(tag_positions)} step tags")
-        tag_index = {position: index for index, position in enumerate(tag_positions)}
-        return rows[[tag_index[position] for position in where]]
+        return [tag_rows(ids, where, output.outputs.data, self.tag_id)
+                for ids, where, output in zip(rows, positions, outputs, strict=True)]
 
     def close(self) -> None:
         """Stop the engine's worker processes now (otherwise they stop at interpreter exit)."""
         engine_core = getattr(getattr(self.llm, "llm_engine", None), "engine_core", None)
         if engine_core is not None and hasattr(engine_core, "shutdown"):
             engine_core.shutdown()
+
+
+def tag_rows(ids: tuple[int, ...], where: tuple[int, ...], data, tag_id: int, served: bool = False) -> np.ndarray:
+    """The rows of ``data`` (one per step tag of ``ids``, STEP pooling) at the read positions ``where``.
+
+    ``served``: the rows came from a server, which may also pool ALL (one row per token).
+    """
+    tag_positions = [index for index, token in enumerate(ids) if token == tag_id]
+    rows = np.asarray(data.float().cpu().numpy() if hasattr(data, "cpu") else data, dtype=np.float32)
+    if served and rows.ndim == 2 and rows.shape[0] == len(ids) != len(tag_positions):
+        return rows[list(where)]
+    if rows.ndim != 2 or rows.shape[0] != len(tag_positions):
+        hint = (f": start the server with --pooler-config '{{\"tok_pooling_type\": \"STEP\", \"step_tag_id\": "
+                f"{tag_id}}}'" if served else "")
+        raise HrmError(f"vLLM returned {rows.shape[0] if rows.ndim else 0} step rows for {len(tag_positions)} "
+                       f"step tags{hint}")
+    tag_index = {position: index for index, position in enumerate(tag_positions)}
+    return rows[[tag_index[position] for position in where]]
