@@ -1,0 +1,126 @@
+"""Perf benchmark: every search strategy's generated tokens/s against plain sampling, same backend, same run.
+
+For each strategy (greedy, self_consistency, best_of_n, step_greedy, beam, dvts,
+mcts by default) at N = 16 over 32 `arith` test problems with the shipped tiny
+policy, one ``run_strategy`` call is timed, and so is **plain sampling** through
+the same loaded backend: N full solutions per problem, no step delimiter, no
+reward model (vLLM: one ``LLM.generate`` over N x P single-sample prompts without
+log-probs; transformers: the backend's own batched sampling, ``n`` = N); greedy,
+which has no budget, is compared with plain sampling of one solution per problem. Each
+strategy's ratio is its tokens/s over plain sampling's; the value is the smallest
+ratio. Targets (the issue's): best-of-N and self-consistency >= 0.95, every
+step-level strategy >= 0.8.
+
+The reward model is the free :class:`~hrmsearch.benchmarks.perf.batching.LengthHeuristicScorer`
+unless ``--reward`` names one, so the ratios time the policy calls and the
+scheduler (``--reward hrm_hnc`` adds the reward model's time to the strategies'
+side only). A one-problem warm-up of plain sampling and of greedy comes first.
+
+    python -m hrmsearch.benchmarks.perf strategies [--backend transformers|vllm] [--problems 32] [--n 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from hrmsearch.benchmarks.perf.batching import CountingPolicy, load_scorer, side_record, timed
+from hrmsearch.config import PolicyConfig
+from hrmsearch.engine.base import SamplingParams
+from hrmsearch.search.run import run_strategy, strategy_config
+from hrmsearch.search.strategies import STRATEGIES
+from hrmsearch.tasks import arith
+
+SAMPLING_STRATEGIES = ("best_of_n", "self_consistency")  # full solutions: target 0.95; the others 0.8
+TARGETS = {"full solutions": 0.95, "step level": 0.8}
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m hrmsearch.benchmarks.perf strategies")
+    parser.add_argument("--backend", choices=["transformers", "vllm"], default="transformers")
+    parser.add_argument("--problems", type=int, default=32, help="arith test problems")
+    parser.add_argument("--n", type=int, default=16)
+    parser.add_argument("--strategies", default=",".join(STRATEGIES), help="comma-separated")
+    parser.add_argument("--temperature", type=float, default=0.8)
+    parser.add_argument("--max-tokens", type=int, default=256, help="plain sampling's longest solution")
+    parser.add_argument("--reward", default=None, help="reward model; default: LengthHeuristicScorer")
+    parser.add_argument("--model", default=None, help="policy folder; default: the shipped tiny policy")
+    parser.add_argument("--seed", type=int, default=0)
+    return parser.parse_args(argv)
+
+
+def plain_sampling(policy: Any, prompts: list[str], n: int, temperature: float, max_tokens: int,
+                   backend: str) -> int:
+    """Sample ``n`` full solutions per prompt through the backend's own sampler; the generated tokens."""
+    if backend == "vllm":
+        from vllm import SamplingParams as VSamplingParams
+
+        repeated = [prompt for prompt in prompts for _ in range(n)]
+        outputs = policy.llm.generate(repeated, VSamplingParams(n=1, temperature=temperature, max_tokens=max_tokens),
+                                      use_tqdm=False)
+        return sum(len(choice.token_ids) for output in outputs for choice in output.outputs)
+    params = SamplingParams(n=n, temperature=temperature, max_tokens=max_tokens, stop=[])
+    return sum(sample.num_tokens for row in policy.generate(prompts, params) for sample in row)
+
+
+def timed_plain(policy: Any, prompts: list[str], n: int, args: argparse.Namespace) -> dict:
+    tokens, seconds = timed(lambda: plain_sampling(policy, prompts, n, args.temperature, args.max_tokens,
+                                                   args.backend))
+    return {"seconds": round(seconds, 3), "generated_tokens": tokens, "tokens_per_second": round(tokens / seconds, 1)}
+
+
+def baseline_n(strategy: str, n: int) -> int:
+    """Solutions per problem of the plain sampling a strategy is compared with."""
+    return 1 if STRATEGIES[strategy].budget_free else n
+
+
+def target_of(strategy: str) -> float:
+    return TARGETS["full solutions"] if strategy in SAMPLING_STRATEGIES else TARGETS["step level"]
+
+
+def main(argv: list[str]) -> dict:
+    args = parse_args(argv)
+    from hrmsearch.engine.loader import load_policy
+
+    policy = CountingPolicy(load_policy(PolicyConfig(model=args.model, backend=args.backend, seed=args.seed)))
+    scorer = load_scorer(args.reward)
+    problems = arith.split("test", args.problems)
+    prompts = [policy.prompts.build(problem.question) for problem in problems]
+    plain_sampling(policy.policy, prompts[:1], args.n, args.temperature, args.max_tokens, args.backend)  # warm-up
+    run_strategy(problems[:1], strategy_config("greedy"), policy, scorer)
+    names = [s.strip() for s in args.strategies.split(",") if s.strip()]
+    budgets = sorted({baseline_n(name, args.n) for name in names}, reverse=True)
+    plain = {n: timed_plain(policy.policy, prompts, n, args) for n in budgets}
+    per_strategy = {}
+    for name in names:
+        config = strategy_config(name, n=args.n, seed=args.seed, temperature=args.temperature)
+        policy.calls = 0
+        solutions, seconds = timed(lambda config=config: run_strategy(problems, config, policy, scorer))
+        side = side_record(problems, solutions, seconds, policy.calls)
+        ratio = side["tokens_per_second"] / plain[baseline_n(name, args.n)]["tokens_per_second"]
+        per_strategy[name] = {**side, "vs_plain": round(ratio, 3), "plain_n": baseline_n(name, args.n),
+                              "target": target_of(name), "met": ratio >= target_of(name)}
+    print_table(plain, per_strategy)
+    return {
+        "metric": "search_vs_plain_sampling",
+        "value": min(row["vs_plain"] for row in per_strategy.values()),
+        "backend": args.backend,
+        "problems": len(problems),
+        "n": args.n,
+        "policy": args.model or "shipped tiny policy",
+        "scorer": args.reward or "LengthHeuristicScorer (free; times the policy and scheduler)",
+        "plain_sampling": {str(n): side for n, side in plain.items()},
+        "per_strategy": per_strategy,
+    }
+
+
+def print_table(plain: dict, per_strategy: dict) -> None:
+    for n, side in plain.items():
+        print(f"plain sampling, {n} per problem: {side['generated_tokens']} tokens in {side['seconds']} s "
+              f"({side['tokens_per_second']} tokens/s)")
+    print("| strategy | tokens | seconds | tokens/s | policy calls | vs plain (per problem) | target |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, row in per_strategy.items():
+        mark = "" if row["met"] else " (not met)"
+        print(f"| {name} | {row['generated_tokens']} | {row['seconds']} | {row['tokens_per_second']} | "
+              f"{row['policy_calls']} | {row['vs_plain']:.2f} ({row['plain_n']}) | {row['target']}{mark} |")

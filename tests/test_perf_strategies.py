@@ -1,0 +1,24 @@
+"""perf strategies: each strategy's tokens/s against plain sampling through the same loaded backend."""
+
+from __future__ import annotations
+
+import pytest
+
+from hrmsearch.benchmarks.perf.strategies import main as perf_strategies
+
+
+def test_every_strategy_is_compared_with_plain_sampling_of_its_budget(capsys):
+    record = perf_strategies(["--problems", "2", "--n", "2", "--strategies", "greedy,best_of_n,beam",
+                              "--max-tokens", "64"])
+    rows, plain = record["per_strategy"], record["plain_sampling"]
+    assert record["metric"] == "search_vs_plain_sampling" and set(rows) == {"greedy", "best_of_n", "beam"}
+    assert set(plain) == {"1", "2"} and all(side["generated_tokens"] > 0 for side in plain.values())
+    assert rows["greedy"]["plain_n"] == 1 and rows["best_of_n"]["plain_n"] == rows["beam"]["plain_n"] == 2
+    for row in rows.values():
+        baseline = plain[str(row["plain_n"])]["tokens_per_second"]
+        assert row["vs_plain"] == pytest.approx(row["tokens_per_second"] / baseline, abs=2e-3)
+        assert row["met"] == (row["vs_plain"] >= row["target"])
+    assert record["value"] == min(row["vs_plain"] for row in rows.values())
+    assert rows["best_of_n"]["policy_calls"] == 1 < rows["beam"]["policy_calls"]  # all problems in one call
+    assert rows["best_of_n"]["target"] == 0.95 and rows["beam"]["target"] == 0.8
+    assert "| beam |" in capsys.readouterr().out
