@@ -26,16 +26,12 @@
 
 from __future__ import annotations
 
-import json
-import math
 import random
-import time
 from pathlib import Path
 from typing import Literal
 
 import torch
 from pydantic import BaseModel, Field
-from tqdm import tqdm
 from transformers import (
     AutoModelForSequenceClassification,
     AutoTokenizer,
@@ -55,46 +51,21 @@ from hrmsearch.scoring.prompt import window_prompt
 from hrmsearch.torch_utils import pick_device
 from hrmsearch.training.batches import data_loss, encode_samples, epoch_batches, eval_loss
 from hrmsearch.training.samples import RewardSample, read_samples
-from hrmsearch.training.train_policy import learning_rate, tiny_llama_config
+from hrmsearch.training.train_loop import LoopOptions, TrainLoop, TrainState, load_last, save_last
+from hrmsearch.training.train_policy import tiny_llama_config
 
 KIND_WINDOWS = {"prm": ("fine",), "hrm": ("fine", "coarse"), "orm": ("outcome",)}
-LAST_DIR = "last"
-LOG_FILE = "train_log.jsonl"
 HEAD_LR_SCALE = 30.0
 
 
-class TrainOptions(BaseModel):
+class TrainOptions(LoopOptions):
     """Everything one training run needs (the CLI flags of ``hrmsearch train``)."""
 
-    kind: Literal["prm", "hrm", "orm"]
-    data: Path
     base: str = "tiny"
-    out: Path
-    epochs: int = Field(3, ge=1)
-    lr: float = Field(3e-4, gt=0.0)
-    seed: int = 0
-    max_minutes: float | None = Field(None, gt=0.0)
-    batch_tokens: int = Field(4096, ge=16)
-    max_length: int = Field(512, ge=16)
-    eval_fraction: float = Field(0.1, gt=0.0, lt=1.0)
-    eval_every: int | None = Field(None, ge=1, description="steps between evals; None = once per epoch")
     pairwise: float = Field(0.0, ge=0.0, description="weight of the within-question ranking loss")
     head: Literal["classifier", "likelihood"] = "classifier"
     pair_scope: Literal["question", "siblings"] = Field(
         "question", description="ranking pairs: any two samples of a question, or only windows with the same context")
-    device: str = "auto"
-    progress: bool = True
-
-
-class TrainState(BaseModel):
-    """Where a run stands; saved with the last checkpoint."""
-
-    epoch: int = 0
-    batch_in_epoch: int = 0
-    global_step: int = 0
-    best_eval_loss: float = math.inf
-    initial_eval_loss: float | None = None
-    last_eval_loss: float | None = None
 
 
 class TrainReport(BaseModel):
@@ -190,30 +161,12 @@ def save_best(model, tokenizer, out: Path) -> None:
     tokenizer.save_pretrained(out)
 
 
-def save_last(model, tokenizer, optimizer, state: TrainState, out: Path) -> None:
-    last = out / LAST_DIR
-    save_best(model, tokenizer, last)
-    torch.save(optimizer.state_dict(), last / "optimizer.pt")
-    (last / "state.json").write_text(state.model_dump_json())
-
-
-def load_last(out: Path, device: str):
-    """``(tokenizer, model, optimizer state, TrainState)`` from ``OUT/last``, or None."""
-    last = out / LAST_DIR
-    if not (last / "state.json").exists():
-        return None
-    tokenizer = AutoTokenizer.from_pretrained(last)
-    if is_likelihood_folder(last):
-        model = load_likelihood_model(last)
-    else:
-        model = AutoModelForSequenceClassification.from_pretrained(last, dtype=torch.float32)
-    optimizer_state = torch.load(last / "optimizer.pt", map_location=device)
-    return tokenizer, model, optimizer_state, TrainState.model_validate_json((last / "state.json").read_text())
-
-
-def log_event(out: Path, **fields) -> None:
-    with (out / LOG_FILE).open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(fields) + "\n")
+def load_folder(folder: Path):
+    """``(tokenizer, model)`` saved by :func:`save_best` in ``folder``."""
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    if is_likelihood_folder(folder):
+        return tokenizer, load_likelihood_model(folder)
+    return tokenizer, AutoModelForSequenceClassification.from_pretrained(folder, dtype=torch.float32)
 
 
 def train(options: TrainOptions) -> TrainReport:
@@ -225,7 +178,7 @@ def train(options: TrainOptions) -> TrainReport:
     likelihood = options.head == "likelihood"
     train_samples, eval_samples = split_by_question(samples, options.seed, options.eval_fraction)
     options.out.mkdir(parents=True, exist_ok=True)
-    resumed = load_last(options.out, device)
+    resumed = load_last(load_folder, options.out, device)
     if resumed:
         tokenizer, model, optimizer_state, state = resumed
     else:
@@ -248,77 +201,27 @@ def train(options: TrainOptions) -> TrainReport:
     )
 
 
-class _Run:
-    """One training loop's moving parts, so each piece stays a short method."""
+class _Run(TrainLoop):
+    """The per-window trainer's batches, losses and folders."""
 
     def __init__(self, options, model, tokenizer, optimizer, state, train_data, eval_data, device):
-        self.options, self.model, self.tokenizer, self.optimizer = options, model, tokenizer, optimizer
-        self.state, self.train_data, self.eval_data, self.device = state, train_data, eval_data, device
-        self.pad_id = tokenizer.pad_token_id
-        self.started = time.monotonic()
+        self.train_data, self.eval_data = train_data, eval_data
         self.by_question = options.pairwise > 0
-        steps_per_epoch = len(epoch_batches(train_data, options.batch_tokens, options.seed, 0, self.by_question))
-        self.total_steps = steps_per_epoch * options.epochs
+        super().__init__(options, model, tokenizer, optimizer, state, device)
 
-    def loop(self) -> Literal["epochs", "max_minutes"]:
-        if self.state.initial_eval_loss is None:
-            self.state.initial_eval_loss = self.evaluate()
-        bar = tqdm(total=self.total_steps, initial=self.state.global_step, desc=f"train {self.options.kind}",
-                   disable=not self.options.progress)
-        try:
-            while self.state.epoch < self.options.epochs:
-                if self.run_epoch(bar) == "max_minutes":
-                    return "max_minutes"
-            return "epochs"
-        finally:
-            bar.close()
+    def batches(self, epoch: int) -> list[list[int]]:
+        return epoch_batches(self.train_data, self.options.batch_tokens, self.options.seed, epoch, self.by_question)
 
-    def run_epoch(self, bar: tqdm) -> str | None:
-        batches = epoch_batches(self.train_data, self.options.batch_tokens, self.options.seed, self.state.epoch,
-                                self.by_question)
-        for batch in batches[self.state.batch_in_epoch :]:
-            loss = self.step(batch)
-            bar.update(1)
-            bar.set_postfix(loss=f"{loss:.4f}", eval=f"{self.state.last_eval_loss:.4f}")
-            self.state.batch_in_epoch += 1
-            every = self.options.eval_every
-            if every and self.state.global_step % every == 0:
-                self.checkpoint()
-            if self.out_of_time():
-                self.checkpoint()
-                return "max_minutes"
-        self.state.epoch, self.state.batch_in_epoch = self.state.epoch + 1, 0
-        self.checkpoint()
-        return None
+    def train_loss(self, batch: list[int]) -> torch.Tensor:
+        return data_loss(self.model, self.train_data, batch, self.pad_id, self.device, self.options.pairwise)
 
-    def step(self, batch: list[int]) -> float:
-        rate = learning_rate(self.state.global_step, self.total_steps, self.options.lr,
-                             warmup=max(1, min(100, self.total_steps // 10)))
-        for group in self.optimizer.param_groups:
-            group["lr"] = rate * group.get("lr_scale", 1.0)
-        loss = data_loss(self.model, self.train_data, batch, self.pad_id, self.device, self.options.pairwise)
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
-        self.optimizer.step()
-        self.state.global_step += 1
-        return loss.item()
-
-    def evaluate(self) -> float:
-        loss = eval_loss(self.model, self.eval_data, self.options.batch_tokens, self.pad_id, self.device,
+    def evaluation_loss(self) -> float:
+        return eval_loss(self.model, self.eval_data, self.options.batch_tokens, self.pad_id, self.device,
                          self.options.pairwise)
-        self.state.last_eval_loss = loss
-        log_event(self.options.out, step=self.state.global_step, epoch=self.state.epoch, eval_loss=loss)
-        return loss
 
-    def checkpoint(self) -> None:
-        """Evaluate; save the best folder when eval loss improved, and always the last checkpoint."""
-        loss = self.evaluate()
-        if loss < self.state.best_eval_loss:
-            self.state.best_eval_loss = loss
-            save_best(self.model, self.tokenizer, self.options.out)
-        save_last(self.model, self.tokenizer, self.optimizer, self.state, self.options.out)
+    def save_best_folder(self) -> None:
+        save_best(self.model, self.tokenizer, self.options.out)
 
-    def out_of_time(self) -> bool:
-        limit = self.options.max_minutes
-        return limit is not None and time.monotonic() - self.started > limit * 60
+    def save_last_checkpoint(self) -> None:
+        save_last(lambda folder: save_best(self.model, self.tokenizer, folder), self.optimizer, self.state,
+                  self.options.out)

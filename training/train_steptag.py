@@ -23,14 +23,12 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Literal
 
 import torch
 from pydantic import BaseModel, Field
 from safetensors.torch import save_file
-from tqdm import tqdm
 from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
 from hrmsearch.assets import default_policy_path
@@ -43,30 +41,17 @@ from hrmsearch.torch_utils import pick_device
 from hrmsearch.training.samples import read_samples
 from hrmsearch.training.steptag_batches import PathRows, batch_loss, encode_paths, epoch_batches, eval_loss
 from hrmsearch.training.steptag_paths import group_paths, labelled_step_count
-from hrmsearch.training.train_policy import learning_rate
-from hrmsearch.training.train_reward import LAST_DIR, TrainState, log_event, select_samples, split_by_question
+from hrmsearch.training.train_loop import LoopOptions, TrainLoop, TrainState, load_last, save_last
+from hrmsearch.training.train_reward import select_samples, split_by_question
 
 ARCHITECTURES = {"qwen2": "Qwen2ForProcessRewardModel", "llama": "LlamaForProcessRewardModel"}
 FORMAT_OF = {"Qwen2ForProcessRewardModel": "qwen-prm", "LlamaForProcessRewardModel": "llama-prm"}
 
 
-class SteptagOptions(BaseModel):
+class SteptagOptions(LoopOptions):
     """Everything one step-tag training run needs (``hrmsearch train --format qwen-prm``)."""
 
-    kind: Literal["prm", "hrm", "orm"]
-    data: Path
     base: str = Field("policy", description="a Llama or Qwen2 causal-LM folder, or 'policy' (the shipped one)")
-    out: Path
-    epochs: int = Field(3, ge=1)
-    lr: float = Field(3e-4, gt=0.0)
-    seed: int = 0
-    max_minutes: float | None = Field(None, gt=0.0)
-    batch_tokens: int = Field(4096, ge=16)
-    max_length: int = Field(512, ge=16)
-    eval_fraction: float = Field(0.1, gt=0.0, lt=1.0)
-    eval_every: int | None = Field(None, ge=1, description="steps between evals; None = once per epoch")
-    device: str = "auto"
-    progress: bool = True
 
 
 class SteptagReport(BaseModel):
@@ -138,23 +123,6 @@ def load_folder(folder: Path) -> tuple[object, DecoderProcessRewardModel]:
     return tokenizer, module
 
 
-def save_last(module, tokenizer, optimizer, state: TrainState, out: Path) -> None:
-    last = out / LAST_DIR
-    save_folder(module, tokenizer, last)
-    torch.save(optimizer.state_dict(), last / "optimizer.pt")
-    (last / "state.json").write_text(state.model_dump_json())
-
-
-def load_last(out: Path, device: str):
-    """``(tokenizer, module, optimizer state, TrainState)`` from ``OUT/last``, or None."""
-    last = out / LAST_DIR
-    if not (last / "state.json").exists():
-        return None
-    tokenizer, module = load_folder(last)
-    optimizer_state = torch.load(last / "optimizer.pt", map_location=device)
-    return tokenizer, module, optimizer_state, TrainState.model_validate_json((last / "state.json").read_text())
-
-
 def reward_format_of(module: DecoderProcessRewardModel):
     return get_format(FORMAT_OF[module.model.config.architectures[0]])
 
@@ -170,7 +138,7 @@ def train(options: SteptagOptions) -> SteptagReport:
     samples = select_samples(read_samples(options.data), options.kind, options.data)
     train_samples, eval_samples = split_by_question(samples, options.seed, options.eval_fraction)
     options.out.mkdir(parents=True, exist_ok=True)
-    resumed = load_last(options.out, device)
+    resumed = load_last(load_folder, options.out, device)
     if resumed:
         tokenizer, module, optimizer_state, state = resumed
     else:
@@ -194,75 +162,29 @@ def train(options: SteptagOptions) -> SteptagReport:
     )
 
 
-class _Run:
-    """One training loop's moving parts, so each piece stays a short method."""
+class _Run(TrainLoop):
+    """The step-tag trainer's batches, losses and folders."""
 
     def __init__(self, options: SteptagOptions, module, tokenizer, optimizer, state: TrainState,
                  train_rows: PathRows, eval_rows: PathRows, device: str):
-        self.options, self.module, self.tokenizer, self.optimizer = options, module, tokenizer, optimizer
-        self.state, self.train_rows, self.eval_rows, self.device = state, train_rows, eval_rows, device
-        self.pad_id = tokenizer.pad_token_id
-        self.started = time.monotonic()
-        self.total_steps = len(epoch_batches(train_rows, options.batch_tokens, options.seed, 0)) * options.epochs
+        self.train_rows, self.eval_rows = train_rows, eval_rows
+        super().__init__(options, module, tokenizer, optimizer, state, device)
 
-    def loop(self) -> Literal["epochs", "max_minutes"]:
-        if self.state.initial_eval_loss is None:
-            self.state.initial_eval_loss = self.evaluate()
-        bar = tqdm(total=self.total_steps, initial=self.state.global_step, desc=f"train {self.options.kind} step-tag",
-                   disable=not self.options.progress)
-        try:
-            while self.state.epoch < self.options.epochs:
-                if self.run_epoch(bar) == "max_minutes":
-                    return "max_minutes"
-            return "epochs"
-        finally:
-            bar.close()
+    def progress_label(self) -> str:
+        return f"train {self.options.kind} step-tag"
 
-    def run_epoch(self, bar: tqdm) -> str | None:
-        batches = epoch_batches(self.train_rows, self.options.batch_tokens, self.options.seed, self.state.epoch)
-        for batch in batches[self.state.batch_in_epoch :]:
-            loss = self.step(batch)
-            bar.update(1)
-            bar.set_postfix(loss=f"{loss:.4f}", eval=f"{self.state.last_eval_loss:.4f}")
-            self.state.batch_in_epoch += 1
-            every = self.options.eval_every
-            if every and self.state.global_step % every == 0:
-                self.checkpoint()
-            if self.out_of_time():
-                self.checkpoint()
-                return "max_minutes"
-        self.state.epoch, self.state.batch_in_epoch = self.state.epoch + 1, 0
-        self.checkpoint()
-        return None
+    def batches(self, epoch: int) -> list[list[int]]:
+        return epoch_batches(self.train_rows, self.options.batch_tokens, self.options.seed, epoch)
 
-    def step(self, batch: list[int]) -> float:
-        rate = learning_rate(self.state.global_step, self.total_steps, self.options.lr,
-                             warmup=max(1, min(100, self.total_steps // 10)))
-        for group in self.optimizer.param_groups:
-            group["lr"] = rate
-        loss, _ = batch_loss(self.module, self.train_rows, batch, self.pad_id, self.device)
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(self.module.parameters(), 1.0)
-        self.optimizer.step()
-        self.state.global_step += 1
-        return loss.item()
+    def train_loss(self, batch: list[int]) -> torch.Tensor:
+        return batch_loss(self.model, self.train_rows, batch, self.pad_id, self.device)[0]
 
-    def evaluate(self) -> float:
-        loss = eval_loss(self.module, self.eval_rows, self.options.batch_tokens, self.pad_id, self.device)
-        self.state.last_eval_loss = loss
-        log_event(self.options.out, step=self.state.global_step, epoch=self.state.epoch, eval_loss=loss)
-        return loss
+    def evaluation_loss(self) -> float:
+        return eval_loss(self.model, self.eval_rows, self.options.batch_tokens, self.pad_id, self.device)
 
-    def checkpoint(self) -> None:
-        """Evaluate; save the best folder when eval loss improved, and always the last checkpoint."""
-        loss = self.evaluate()
-        if loss < self.state.best_eval_loss:
-            self.state.best_eval_loss = loss
-            save_folder(self.module, self.tokenizer, self.options.out)
-        save_last(self.module, self.tokenizer, self.optimizer, self.state, self.options.out)
+    def save_best_folder(self) -> None:
+        save_folder(self.model, self.tokenizer, self.options.out)
 
-    def out_of_time(self) -> bool:
-        limit = self.options.max_minutes
-        return limit is not None and time.monotonic() - self.started > limit * 60
-
+    def save_last_checkpoint(self) -> None:
+        save_last(lambda folder: save_folder(self.model, self.tokenizer, folder), self.optimizer, self.state,
+                  self.options.out)
