@@ -35,7 +35,9 @@ class PoolingClient:
 
     def __init__(self, config: RewardConfig):
         self.replicas = ReplicaSet.from_config(config, "reward")
-        self.model = served_model(probe_servers(self.replicas, min(config.timeout_s, 10.0)), config, MODEL_FLAG)["id"]
+        card = served_model(probe_servers(self.replicas, min(config.timeout_s, 10.0)), config, MODEL_FLAG)
+        self.model = card["id"]
+        self.max_model_len: int | None = card.get("max_model_len")  # the servers' context, when they say
         workers = config.max_in_flight * len(self.replicas.replicas)
         self._pool = ThreadPoolExecutor(max_workers=min(workers, 256), thread_name_prefix="reward-http")
 
@@ -67,6 +69,7 @@ class ServerScorer(CachedScorer):
         self.head = head_kind(model_config.num_labels, getattr(model_config, "problem_type", None))
         self.tokenizer = load_reward_tokenizer(path)
         self.client = PoolingClient(config)
+        self.max_length = min(self.max_length, self.client.max_model_len or self.max_length)
 
     def score_token_ids(self, token_ids: list[list[int]]) -> np.ndarray:
         self.stats.model_calls += 1

@@ -90,6 +90,22 @@ def test_qwen_prm_over_a_server_matches_the_card(models):
 
 @served
 @pytest.mark.vllm
+def test_a_path_longer_than_the_servers_context_is_cut_to_fit_not_refused(models):
+    prm, url = models["prm"]
+    scorer = load_scorer(RewardConfig(model=str(prm), urls=[url]))
+    steps = [f"{i} + {i} = {2 * i}" for i in range(120)]  # far over the servers' 512 tokens
+    last = fine_window(QUESTION, steps, len(steps) - 1)
+    try:
+        assert scorer.max_length == 512
+        scores = scorer.score([last])
+    finally:
+        scorer.close()
+    assert len(scores) == 1 and 0.0 < scores[0] < 1.0
+    assert last in scorer.cut_windows  # read with its oldest steps cut, as over any context limit
+
+
+@served
+@pytest.mark.vllm
 def test_a_classifier_over_a_server_scores_as_it_does_here(models):
     classifier, url = models["classifier"]
     served_scorer = load_scorer(RewardConfig(model=str(classifier), urls=[url]))

@@ -83,7 +83,11 @@ class EncodedPath(BaseModel):
 
 
 class TagModel(Protocol):
-    """A loaded network that returns raw head outputs at chosen positions."""
+    """A loaded network that returns raw head outputs at chosen positions.
+
+    It may also have ``max_length``: its own context in tokens, when shorter than the
+    format's ``context_limit`` (a server's ``max_model_len``); the scorer then cuts to it.
+    """
 
     tokenizer: object
 

@@ -25,6 +25,7 @@ class ServerTagModel:
         self.tokenizer = tokenizer
         self.tag_id = tag_id
         self.client = PoolingClient(config)
+        self.max_length = self.client.max_model_len  # the servers' context (None: not given)
 
     def tag_outputs(self, rows: list[tuple[int, ...]], positions: list[tuple[int, ...]]) -> list[np.ndarray]:
         answers = self.client.pool([list(ids) for ids in rows], "token_classify")

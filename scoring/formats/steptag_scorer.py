@@ -61,7 +61,9 @@ class StepTagScorer(CachedScorer):
     """A :class:`~hrmsearch.scoring.base.Scorer` for a step-tag format on a loaded :class:`TagModel`."""
 
     def __init__(self, reward_format: StepTagFormat, model: TagModel, name: str, batch_tokens: int = 8192):
-        super().__init__(name, reward_format.context_limit, batch_tokens)
+        # the format's context, or the model's own when it says it is shorter (a server's max_model_len)
+        limit = min(reward_format.context_limit, getattr(model, "max_length", None) or reward_format.context_limit)
+        super().__init__(name, limit, batch_tokens)
         self.format = reward_format
         self.model = model
         self.cut_windows: set[Window] = set()  # windows whose score was read with the oldest steps cut
