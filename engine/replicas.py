@@ -104,24 +104,19 @@ def _server_message(text: str) -> str:
 class ReplicaSet:
     """Sends requests to the least busy replica that is up; retries failures elsewhere."""
 
-    def __init__(self, urls: list[str], timeout_s: float = 300.0, retries: int = 3, backoff_s: float = 0.5,
-                 max_in_flight: int = 64, down_s: float = 30.0, what: str = "policy"):
-        if not urls:
+    def __init__(self, config: ServerConfig, what: str):
+        """The replicas of ``config.urls`` with its timeout, retry and in-flight settings; ``what``
+        (``policy``, ``reward``) names them in messages."""
+        if not config.urls:
             raise HrmError(f"no {what} server URL given")
-        self.replicas = [Replica(base_url(url)) for url in urls]
-        self.timeout_s = timeout_s
-        self.retries = retries
-        self.backoff_s = backoff_s
-        self.max_in_flight = max_in_flight
-        self.down_s = down_s
+        self.replicas = [Replica(base_url(url)) for url in config.urls]
+        self.timeout_s = config.timeout_s
+        self.retries = config.retries
+        self.backoff_s = config.backoff_s
+        self.max_in_flight = config.max_in_flight
+        self.down_s = config.down_s
         self.what = what
         self._lock = threading.Condition()
-
-    @classmethod
-    def from_config(cls, config: ServerConfig, what: str) -> ReplicaSet:
-        """The replicas of ``config.urls`` with its timeout, retry and in-flight settings."""
-        return cls(config.urls, timeout_s=config.timeout_s, retries=config.retries, backoff_s=config.backoff_s,
-                   max_in_flight=config.max_in_flight, down_s=config.down_s, what=what)
 
     def post(self, path: str, payload: dict, work: int = 1) -> dict:
         """POST ``payload`` to ``path`` on one replica, retrying on others; the JSON answer."""

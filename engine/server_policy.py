@@ -41,7 +41,7 @@ class ServerPolicy:
     """A :class:`~hrmsearch.engine.base.Policy` whose model runs on vLLM servers."""
 
     def __init__(self, config: PolicyConfig, tokenizer_path: str | None = None):
-        self.replicas = ReplicaSet.from_config(config, "policy")
+        self.replicas = ReplicaSet(config, "policy")
         card = served_model(probe_servers(self.replicas, min(config.timeout_s, 10.0)), config, "--policy-model")
         self.model = card["id"]
         self.name = config.model or self.model

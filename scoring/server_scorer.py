@@ -34,7 +34,7 @@ class PoolingClient:
     """``/pooling`` on one or more servers of the same reward model."""
 
     def __init__(self, config: RewardConfig):
-        self.replicas = ReplicaSet.from_config(config, "reward")
+        self.replicas = ReplicaSet(config, "reward")
         card = served_model(probe_servers(self.replicas, min(config.timeout_s, 10.0)), config, MODEL_FLAG)
         self.model = card["id"]
         self.max_model_len: int | None = card.get("max_model_len")  # the servers' context, when they say
