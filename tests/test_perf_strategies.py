@@ -19,6 +19,13 @@ def test_every_strategy_is_compared_with_plain_sampling_of_its_budget(capsys):
         assert row["vs_plain"] == pytest.approx(row["tokens_per_second"] / baseline, abs=2e-3)
         assert row["met"] == (row["vs_plain"] >= row["target"])
     assert record["value"] == min(row["vs_plain"] for row in rows.values())
+    for row in rows.values():  # the engine overhead: wall time outside the policy and the (free) scorer
+        inside = row["policy_seconds"] + row["reward_seconds"]
+        assert 0.0 < inside <= row["seconds"] + 1e-3
+        assert row["overhead_share"] == pytest.approx(1 - inside / row["seconds"], abs=2e-3)
+        assert row["overhead_met"] == (row["overhead_share"] < record["overhead_target"])
+    assert rows["greedy"]["reward_calls"] == 0 < rows["beam"]["reward_calls"]
+    assert record["max_overhead_share"] == max(row["overhead_share"] for row in rows.values())
     assert rows["best_of_n"]["policy_calls"] == 1 < rows["beam"]["policy_calls"]  # all problems in one call
     assert rows["best_of_n"]["target"] == 0.95 and rows["beam"]["target"] == 0.8
     assert "| beam |" in capsys.readouterr().out

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from hrmsearch.answers import normalize_for_vote
+from hrmsearch.benchmarks.perf.meters import MeteredPolicy, MeteredScorer, timed_run
 from hrmsearch.config import PolicyConfig, RewardConfig
 from hrmsearch.records import Problem, Solution
 from hrmsearch.scoring.windows import Window
@@ -50,22 +51,6 @@ class LengthHeuristicScorer:
 
     def score(self, windows: list[Window]) -> np.ndarray:
         return np.array([1.0 / (1.0 + len(window.current)) for window in windows], dtype=np.float64)
-
-
-class CountingPolicy:
-    """Wraps a policy and counts its ``generate`` calls and prompts; everything else passes through."""
-
-    def __init__(self, policy: Any):
-        self.policy = policy
-        self.calls = 0
-        self.prompts = policy.prompts
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.policy, name)
-
-    def generate(self, prompts: list[str], params: Any) -> list:
-        self.calls += 1
-        return self.policy.generate(prompts, params)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -105,13 +90,13 @@ def exact_match(problems: list[Problem], solutions: list[Solution]) -> float:
     return hits / len(problems)
 
 
-def side_record(problems: list[Problem], solutions: list[Solution], seconds: float, calls: int) -> dict:
+def side_record(problems: list[Problem], solutions: list[Solution], timing: dict) -> dict:
+    """One timed search call's record: its meters' ``timing`` (see :func:`timed_run`) and what it produced."""
     tokens = sum(s.cost.generated_tokens for s in solutions)
     return {
-        "seconds": round(seconds, 3),
-        "policy_calls": calls,
+        **timing,
         "generated_tokens": tokens,
-        "tokens_per_second": round(tokens / seconds, 1),
+        "tokens_per_second": round(tokens / timing["seconds"], 1),
         "exact_match": round(exact_match(problems, solutions), 3),
         "errors": sum(s.error is not None for s in solutions),
     }
@@ -124,21 +109,21 @@ def main(argv: list[str]) -> dict:
     policy_config = PolicyConfig(
         model=args.model, backend=args.backend, device=args.device, dtype=args.dtype, max_batch_size=args.max_batch_size, seed=args.seed
     )
-    policy = CountingPolicy(load_policy(policy_config))
-    scorer = load_scorer(args.reward)
+    policy = MeteredPolicy(load_policy(policy_config))
+    scorer = MeteredScorer(load_scorer(args.reward))
     problems = arith.split("test", args.problems)
     config = strategy_config(
         "beam", n=args.width * args.expansion, width=args.width, seed=args.seed,
         max_steps=args.max_steps, max_step_tokens=args.max_step_tokens,
     )
     run_strategy(problems[:1], config, policy, scorer)  # warm-up
-    policy.calls = 0
-    batched, batched_seconds = timed(lambda: run_strategy(problems, config, policy, scorer))
-    batched_calls, policy.calls = policy.calls, 0
-    one_by_one, one_by_one_seconds = timed(lambda: [run_strategy([p], config, policy, scorer)[0] for p in problems])
+    batched, batched_timing = timed_run(lambda: run_strategy(problems, config, policy, scorer), policy, scorer)
+    one_by_one, one_by_one_timing = timed_run(
+        lambda: [run_strategy([p], config, policy, scorer)[0] for p in problems], policy, scorer
+    )
     return {
         "metric": "batching_speedup",
-        "value": round(one_by_one_seconds / batched_seconds, 2),
+        "value": round(one_by_one_timing["seconds"] / batched_timing["seconds"], 2),
         "strategy": f"beam width {args.width} expansion {args.expansion}",
         "problems": len(problems),
         "backend": args.backend,
@@ -147,6 +132,6 @@ def main(argv: list[str]) -> dict:
         "max_batch_size": args.max_batch_size,
         "policy": args.model or "shipped tiny policy",
         "scorer": args.reward or "LengthHeuristicScorer (free; times the policy and scheduler)",
-        "batched": side_record(problems, batched, batched_seconds, batched_calls),
-        "one_by_one": side_record(problems, one_by_one, one_by_one_seconds, policy.calls),
+        "batched": side_record(problems, batched, batched_timing),
+        "one_by_one": side_record(problems, one_by_one, one_by_one_timing),
     }

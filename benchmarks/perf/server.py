@@ -19,7 +19,8 @@ import socket
 import tempfile
 from pathlib import Path
 
-from hrmsearch.benchmarks.perf.batching import LengthHeuristicScorer, side_record, timed
+from hrmsearch.benchmarks.perf.batching import LengthHeuristicScorer, side_record
+from hrmsearch.benchmarks.perf.meters import MeteredPolicy, MeteredScorer, timed_run
 from hrmsearch.config import PolicyConfig
 from hrmsearch.search.run import run_strategy, strategy_config
 from hrmsearch.tasks import arith
@@ -46,10 +47,10 @@ def free_port() -> int:
 
 
 def run_side(policy, problems, config) -> dict:
-    scorer = LengthHeuristicScorer()
+    policy, scorer = MeteredPolicy(policy), MeteredScorer(LengthHeuristicScorer())
     run_strategy(problems[:1], config, policy, scorer)  # warm-up
-    solutions, seconds = timed(lambda: run_strategy(problems, config, policy, scorer))
-    return side_record(problems, solutions, seconds, sum(s.cost.policy_calls for s in solutions))
+    solutions, timing = timed_run(lambda: run_strategy(problems, config, policy, scorer), policy, scorer)
+    return side_record(problems, solutions, timing)
 
 
 def server_side(args: argparse.Namespace, problems, config) -> dict:

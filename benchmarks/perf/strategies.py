@@ -15,6 +15,8 @@ The reward model is the free :class:`~hrmsearch.benchmarks.perf.batching.LengthH
 unless ``--reward`` names one, so the ratios time the policy calls and the
 scheduler (``--reward hrm_hnc`` adds the reward model's time to the strategies'
 side only). A one-problem warm-up of plain sampling and of greedy comes first.
+Each strategy's row also says its **engine overhead**: the share of its wall time
+spent outside policy and reward-model calls (target < 5%; see ``meters.py``).
 
     python -m hrmsearch.benchmarks.perf strategies [--backend transformers|vllm] [--problems 32] [--n 16]
 """
@@ -24,7 +26,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from hrmsearch.benchmarks.perf.batching import CountingPolicy, load_scorer, side_record, timed
+from hrmsearch.benchmarks.perf.batching import load_scorer, side_record, timed
+from hrmsearch.benchmarks.perf.meters import MeteredPolicy, MeteredScorer, timed_run
 from hrmsearch.config import PolicyConfig
 from hrmsearch.engine.base import SamplingParams
 from hrmsearch.search.run import run_strategy, strategy_config
@@ -33,6 +36,7 @@ from hrmsearch.tasks import arith
 
 SAMPLING_STRATEGIES = ("best_of_n", "self_consistency")  # full solutions: target 0.95; the others 0.8
 TARGETS = {"full solutions": 0.95, "step level": 0.8}
+OVERHEAD_TARGET = 0.05  # share of wall time outside policy and reward-model calls
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -82,8 +86,8 @@ def main(argv: list[str]) -> dict:
     args = parse_args(argv)
     from hrmsearch.engine.loader import load_policy
 
-    policy = CountingPolicy(load_policy(PolicyConfig(model=args.model, backend=args.backend, seed=args.seed)))
-    scorer = load_scorer(args.reward)
+    policy = MeteredPolicy(load_policy(PolicyConfig(model=args.model, backend=args.backend, seed=args.seed)))
+    scorer = MeteredScorer(load_scorer(args.reward))
     problems = arith.split("test", args.problems)
     prompts = [policy.prompts.build(problem.question) for problem in problems]
     plain_sampling(policy.policy, prompts[:1], args.n, args.temperature, args.max_tokens, args.backend)  # warm-up
@@ -94,16 +98,19 @@ def main(argv: list[str]) -> dict:
     per_strategy = {}
     for name in names:
         config = strategy_config(name, n=args.n, seed=args.seed, temperature=args.temperature)
-        policy.calls = 0
-        solutions, seconds = timed(lambda config=config: run_strategy(problems, config, policy, scorer))
-        side = side_record(problems, solutions, seconds, policy.calls)
+        solutions, timing = timed_run(lambda config=config: run_strategy(problems, config, policy, scorer),
+                                      policy, scorer)
+        side = side_record(problems, solutions, timing)
         ratio = side["tokens_per_second"] / plain[baseline_n(name, args.n)]["tokens_per_second"]
         per_strategy[name] = {**side, "vs_plain": round(ratio, 3), "plain_n": baseline_n(name, args.n),
-                              "target": target_of(name), "met": ratio >= target_of(name)}
+                              "target": target_of(name), "met": ratio >= target_of(name),
+                              "overhead_met": side["overhead_share"] < OVERHEAD_TARGET}
     print_table(plain, per_strategy)
     return {
         "metric": "search_vs_plain_sampling",
         "value": min(row["vs_plain"] for row in per_strategy.values()),
+        "max_overhead_share": max(row["overhead_share"] for row in per_strategy.values()),
+        "overhead_target": OVERHEAD_TARGET,
         "backend": args.backend,
         "problems": len(problems),
         "n": args.n,
@@ -118,9 +125,11 @@ def print_table(plain: dict, per_strategy: dict) -> None:
     for n, side in plain.items():
         print(f"plain sampling, {n} per problem: {side['generated_tokens']} tokens in {side['seconds']} s "
               f"({side['tokens_per_second']} tokens/s)")
-    print("| strategy | tokens | seconds | tokens/s | policy calls | vs plain (per problem) | target |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| strategy | tokens | seconds | tokens/s | policy calls | vs plain (per problem) | target | overhead |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, row in per_strategy.items():
         mark = "" if row["met"] else " (not met)"
+        overhead = f"{100 * row['overhead_share']:.1f}%" + ("" if row["overhead_met"] else " (not met)")
         print(f"| {name} | {row['generated_tokens']} | {row['seconds']} | {row['tokens_per_second']} | "
-              f"{row['policy_calls']} | {row['vs_plain']:.2f} ({row['plain_n']}) | {row['target']}{mark} |")
+              f"{row['policy_calls']} | {row['vs_plain']:.2f} ({row['plain_n']}) | {row['target']}{mark} | "
+              f"{overhead} |")

@@ -1,0 +1,79 @@
+"""Meters for the perf commands: how long a run spent inside policy and reward-model calls.
+
+:class:`MeteredPolicy` and :class:`MeteredScorer` wrap a loaded policy and scorer,
+pass every call through, and count the calls and the seconds inside them.
+:func:`timed_run` times one search call with both meters and reports the **engine
+overhead**: the share of wall time spent outside the policy and the reward model
+(the scheduler, the strategies, the tree, windows and answer extraction).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+class MeteredPolicy:
+    """A policy whose ``generate`` calls are counted and timed; everything else passes through."""
+
+    def __init__(self, policy: Any):
+        self.policy = policy
+        self.prompts = policy.prompts
+        self.calls = 0
+        self.seconds = 0.0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.policy, name)
+
+    def generate(self, prompts: list[str], params: Any) -> list:
+        self.calls += 1
+        started = time.perf_counter()
+        try:
+            return self.policy.generate(prompts, params)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+    def reset(self) -> None:
+        self.calls, self.seconds = 0, 0.0
+
+
+class MeteredScorer:
+    """A reward model whose ``score`` calls are counted and timed; everything else passes through."""
+
+    def __init__(self, scorer: Any):
+        self.scorer = scorer
+        self.calls = 0
+        self.seconds = 0.0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.scorer, name)
+
+    def score(self, windows: list) -> Any:
+        self.calls += 1
+        started = time.perf_counter()
+        try:
+            return self.scorer.score(windows)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+    def reset(self) -> None:
+        self.calls, self.seconds = 0, 0.0
+
+
+def timed_run(work: Callable[[], Any], policy: MeteredPolicy, scorer: MeteredScorer) -> tuple[Any, dict]:
+    """Run ``work`` with fresh meters; its result and where its wall time went."""
+    policy.reset()
+    scorer.reset()
+    started = time.perf_counter()
+    result = work()
+    wall = time.perf_counter() - started
+    outside = max(0.0, wall - policy.seconds - scorer.seconds)
+    return result, {
+        "seconds": round(wall, 3),
+        "policy_calls": policy.calls,
+        "policy_seconds": round(policy.seconds, 3),
+        "reward_calls": scorer.calls,
+        "reward_seconds": round(scorer.seconds, 3),
+        "overhead_share": round(outside / wall, 4) if wall > 0 else 0.0,
+    }
