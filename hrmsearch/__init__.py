@@ -2,14 +2,17 @@
 
 The Python API: :func:`solve`, :func:`solve_many`, the records and configs.
 Imports are lazy so ``import hrmsearch`` does not load torch or vLLM; it only sends
-vLLM's log to stderr (:mod:`hrmsearch.logs`), so stdout carries results alone.
+vLLM's log to stderr (:mod:`hrmsearch.logs`), so stdout carries results alone, and
+sets the CPU thread count and wait policy (:mod:`hrmsearch.threads`).
 """
 
 from __future__ import annotations
 
 from hrmsearch.logs import route_logs_to_stderr
+from hrmsearch.threads import configure_threads
 
 route_logs_to_stderr()
+configure_threads()
 
 __version__ = "0.1.0"
 __all__ = ["solve", "solve_many", "Problem", "Solution", "PolicyConfig", "SearchConfig", "RewardConfig"]
