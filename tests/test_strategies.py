@@ -366,6 +366,23 @@ def test_problems_share_one_policy_and_one_scorer_call_per_round(strategy):
     assert all(s.cost.policy_calls == alone.cost.policy_calls for s in solutions)
 
 
+@pytest.mark.parametrize(("strategy", "options", "asked"), [
+    ("greedy", {}, {False}), ("step_greedy", {}, {False}), ("beam", {}, {False}), ("dvts", {}, {False}),
+    ("best_of_n", {}, {True}), ("self_consistency", {}, {True}),  # a trajectory records its log-probability
+    ("mcts", {"prior": "logprob"}, {True, False}),  # expansions feed the priors, rollouts do not
+    ("mcts", {"prior": "uniform"}, {False}),
+])
+def test_only_requests_whose_log_probabilities_are_used_ask_for_them(strategy, options, asked):
+    def steps(question, prefix, index):
+        return boxed("7") if len(prefix) == 2 else f"step {len(prefix)} sample {index}"
+
+    policy = ScriptedPolicy(steps)
+    solve(strategy, policy, ScriptedScorer(lambda w: 0.5), n=4, **options)
+    assert {params.logprobs for _, params in policy.calls} == asked
+    if strategy == "mcts" and options["prior"] == "logprob":
+        assert all(params.logprobs == bool(params.stop) for _, params in policy.calls)  # the step requests
+
+
 def test_search_strategies_are_registered_and_need_a_reward_model():
     for name in ("best_of_n", "step_greedy", "beam", "dvts"):
         assert STRATEGIES[name].needs_reward

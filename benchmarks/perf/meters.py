@@ -15,7 +15,7 @@ from typing import Any
 
 
 class MeteredPolicy:
-    """A policy whose ``generate`` calls are counted and timed; everything else passes through."""
+    """A policy whose ``generate`` (or ``submit`` and ``collect``) calls are counted and timed; the rest passes through."""
 
     def __init__(self, policy: Any):
         self.policy = policy
@@ -24,15 +24,24 @@ class MeteredPolicy:
         self.seconds = 0.0
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self.policy, name)
+        value = getattr(self.policy, name)
+        if name in ("submit", "collect"):  # a streaming backend's calls: timed too, submissions counted
+            return self._metered(value, count=name == "submit")
+        return value
 
     def generate(self, prompts: list[str], params: Any) -> list:
-        self.calls += 1
-        started = time.perf_counter()
-        try:
-            return self.policy.generate(prompts, params)
-        finally:
-            self.seconds += time.perf_counter() - started
+        return self._metered(self.policy.generate, count=True)(prompts, params)
+
+    def _metered(self, call: Callable, count: bool) -> Callable:
+        def metered(*args: Any) -> Any:
+            self.calls += count
+            started = time.perf_counter()
+            try:
+                return call(*args)
+            finally:
+                self.seconds += time.perf_counter() - started
+
+        return metered
 
     def reset(self) -> None:
         self.calls, self.seconds = 0, 0.0

@@ -198,7 +198,8 @@ def expand_and_roll_out(
     nodes that are evaluated but not backed up until they are selected.
     """
     config: MCTSConfig = ctx.config
-    rows = yield from ctx.next_steps([state.paths[leaf] for leaf in leaves], config.k)
+    rows = yield from ctx.next_steps([state.paths[leaf] for leaf in leaves], config.k,
+                                     logprobs=config.prior == "logprob")
     simulated, terminal = [], []
     for leaf, row in zip(leaves, rows, strict=True):
         child, new_terminal = expand(ctx, state, leaf, row)
