@@ -13,6 +13,9 @@ def test_every_strategy_is_compared_with_plain_sampling_of_its_budget(capsys):
     rows, plain = record["per_strategy"], record["plain_sampling"]
     assert record["metric"] == "search_vs_plain_sampling" and set(rows) == {"greedy", "best_of_n", "beam"}
     assert set(plain) == {"1", "2"} and all(side["generated_tokens"] > 0 for side in plain.values())
+    for side in plain.values():  # pooled over a run before and one after the strategies
+        assert min(side["before_tokens_per_second"], side["after_tokens_per_second"]) - 0.1 <= \
+            side["tokens_per_second"] <= max(side["before_tokens_per_second"], side["after_tokens_per_second"]) + 0.1
     assert rows["greedy"]["plain_n"] == 1 and rows["best_of_n"]["plain_n"] == rows["beam"]["plain_n"] == 2
     for row in rows.values():
         baseline = plain[str(row["plain_n"])]["tokens_per_second"]
