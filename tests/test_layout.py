@@ -8,7 +8,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = {"engine": "engine", "search": "search", "scoring": "scoring", "tasks": "tasks",
            "training": "training", "benchmarks": "benchmarks"}
-CORE = {"records", "config", "errors", "answers", "jsonl", "assets", "torch_utils", "logs"}
+CORE = {"records", "config", "errors", "answers", "jsonl", "assets", "torch_utils", "logs", "threads"}
 FORBIDDEN = {
     "engine": {"search", "scoring", "tasks", "training", "benchmarks", "front"},
     "scoring": {"search", "tasks", "training", "benchmarks", "front"},
