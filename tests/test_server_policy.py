@@ -52,7 +52,7 @@ OFFLINE_SCRIPT = textwrap.dedent(
         problems = arith.split("test")[:int(sys.argv[2])]
         policy = load_policy(PolicyConfig(backend="vllm"))
         prompts = [policy.prompts.build(p.question) for p in problems]
-        samples = policy.generate(prompts, SamplingParams(n=3, temperature=0.0, max_tokens=64))
+        samples = policy.generate(prompts, SamplingParams(n=3, temperature=0.0, max_tokens=64, logprobs=True))
         solved = {name: [s.model_dump(mode="json") for s in solve_many(problems, name, policy=policy,
                                                                             reward="prm", **options)]
                   for name, options in runs.items()}
@@ -152,7 +152,7 @@ def test_generate_at_temperature_0_matches_offline_vllm(server_policy, offline):
     from hrmsearch.engine.base import SamplingParams
 
     prompts = [server_policy.prompts.build(p.question) for p in problems()]
-    rows = server_policy.generate(prompts, SamplingParams(n=3, temperature=0.0, max_tokens=64, seed=11))
+    rows = server_policy.generate(prompts, SamplingParams(n=3, temperature=0.0, max_tokens=64, seed=11, logprobs=True))
     assert len(rows) == len(offline["samples"])
     for mine, theirs in zip(rows, offline["samples"], strict=True):
         assert [(s.text, s.num_tokens, s.finish_reason) for s in mine] == [

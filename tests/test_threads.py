@@ -13,8 +13,9 @@ from hrmsearch import threads
 
 
 def fresh_python(code: str, **env: str) -> dict:
-    """Run ``code`` in a new interpreter with ``env`` over a clean thread environment; its JSON output."""
-    base = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "GOMP_SPINCOUNT", "HRMSEARCH_THREADS")}
+    """Run ``code`` in a new interpreter with only ``env`` set (earlier tests' libraries, vLLM among them,
+    leave their own variables in this process's environment); its JSON output."""
+    base = {name: os.environ[name] for name in ("PATH", "HOME") if name in os.environ}
     result = subprocess.run([sys.executable, "-c", code], env={**base, **env}, capture_output=True, text=True, check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
