@@ -14,7 +14,9 @@ reads them once, at its start), with ``setdefault``: a user's own value wins.
   (``OMP_WAIT_POLICY=PASSIVE``) made one solve alone almost twice as slow
   (``python -m hrmsearch.benchmarks.perf concurrent``; docs/results/performance.md).
 
-vLLM's engine processes inherit the same environment.
+vLLM's engine processes inherit the same environment. A process that starts with GNU
+OpenMP in ``LD_PRELOAD`` (vLLM on CPU sets that for the processes it starts) reads these
+variables before Python runs, so there the values its parent had apply.
 """
 
 from __future__ import annotations
