@@ -3,7 +3,7 @@
 The Python API: :func:`solve`, :func:`solve_many`, the records and configs.
 Imports are lazy so ``import hrmsearch`` does not load torch or vLLM; it only sends
 vLLM's log to stderr (:mod:`hrmsearch.logs`), so stdout carries results alone, and
-sets the CPU thread count and wait policy (:mod:`hrmsearch.threads`).
+sets the CPU thread count and OpenMP spin (:mod:`hrmsearch.threads`).
 """
 
 from __future__ import annotations

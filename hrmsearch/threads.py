@@ -1,4 +1,4 @@
-"""CPU threads: how many compute threads torch and OpenMP use, and how they wait.
+"""CPU threads: how many compute threads torch and OpenMP use, and how long idle ones spin.
 
 Set as environment variables when ``hrmsearch`` is imported, before torch is (OpenMP
 reads them once, at its start), with ``setdefault``: a user's own value wins.
@@ -9,7 +9,7 @@ reads them once, at its start), with ``setdefault``: a user's own value wins.
 - ``GOMP_SPINCOUNT=1000``: how long a thread with no work spins before it sleeps
   (torch's CPU wheels use GNU OpenMP, whose default spins 300 times longer). Spinning
   threads of two jobs on the same cores stall each other: two solves at once on 2
-  cores took 6.6x as long as one alone with GNU OpenMP's default, 1.6-1.75x with
+  cores took 5.4-11x as long as one alone with GNU OpenMP's default, 1.0-2.1x with
   1,000 spins, and one alone took about as long either way; sleeping at once
   (``OMP_WAIT_POLICY=PASSIVE``) made one solve alone almost twice as slow
   (``python -m hrmsearch.benchmarks.perf concurrent``; docs/results/performance.md).
@@ -58,7 +58,7 @@ def requested_threads() -> int | None:
 
 
 def configure_threads() -> None:
-    """Thread count and wait policy for torch and OpenMP; a user's own OMP_* values win."""
+    """Thread count and spin for torch and OpenMP; a user's own values win."""
     requested = requested_threads()
     if "torch" in sys.modules:  # OpenMP read its environment already: only the count can still change
         if requested:

@@ -4,11 +4,11 @@ A user's two jobs often share a small machine; with every process running as man
 compute threads as there are cores, their thread pools fight for the cores and one
 job can take ten times as long. This command starts worker processes that each load
 the default solve (beam search guided by the shipped ``hrm_hnc``, transformers
-backend) over ``--problems`` arith test problems, waits until every worker has loaded,
-(and solved the problems once, to warm up), then lets them search: first one worker
-alone, then two at the same moment. The value
-is the larger of the two workers' search time together over the alone time; the
-target is <= 2.5 (two jobs on the cores one had: about 2 when they share fairly).
+backend) over ``--problems`` arith test problems, waits until every worker has loaded
+and solved the problems once (a warm-up), then lets them search: first one worker
+alone, then two at the same moment. The value is the larger of the two workers'
+search time together over the alone time; the target is <= 2.5 (two jobs on the
+cores one had: about 2 when they share fairly).
 
 Workers inherit this process's environment, so ``OMP_NUM_THREADS=2 python -m
 hrmsearch.benchmarks.perf concurrent`` measures another thread setting.

@@ -14,26 +14,17 @@ from collections.abc import Callable
 from typing import Any
 
 
-class MeteredPolicy:
-    """A policy whose ``generate`` (or ``submit`` and ``collect``) calls are counted and timed; the rest passes through."""
+class Meter:
+    """Calls and seconds spent inside the wrapped object's metered methods."""
 
-    def __init__(self, policy: Any):
-        self.policy = policy
-        self.prompts = policy.prompts
+    def __init__(self):
         self.calls = 0
         self.seconds = 0.0
 
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self.policy, name)
-        if name in ("submit", "collect"):  # a streaming backend's calls: timed too, submissions counted
-            return self._metered(value, count=name == "submit")
-        return value
+    def metered(self, call: Callable, count: bool = True) -> Callable:
+        """``call``, timed into this meter (counted as a call when ``count``)."""
 
-    def generate(self, prompts: list[str], params: Any) -> list:
-        return self._metered(self.policy.generate, count=True)(prompts, params)
-
-    def _metered(self, call: Callable, count: bool) -> Callable:
-        def metered(*args: Any) -> Any:
+        def timed_call(*args: Any) -> Any:
             self.calls += count
             started = time.perf_counter()
             try:
@@ -41,33 +32,42 @@ class MeteredPolicy:
             finally:
                 self.seconds += time.perf_counter() - started
 
-        return metered
+        return timed_call
 
     def reset(self) -> None:
         self.calls, self.seconds = 0, 0.0
 
 
-class MeteredScorer:
+class MeteredPolicy(Meter):
+    """A policy whose ``generate`` (or ``submit`` and ``collect``) calls are counted and timed; the rest passes through."""
+
+    def __init__(self, policy: Any):
+        super().__init__()
+        self.policy = policy
+        self.prompts = policy.prompts
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self.policy, name)
+        if name in ("submit", "collect"):  # a streaming backend's calls: timed too, submissions counted
+            return self.metered(value, count=name == "submit")
+        return value
+
+    def generate(self, prompts: list[str], params: Any) -> list:
+        return self.metered(self.policy.generate)(prompts, params)
+
+
+class MeteredScorer(Meter):
     """A reward model whose ``score`` calls are counted and timed; everything else passes through."""
 
     def __init__(self, scorer: Any):
+        super().__init__()
         self.scorer = scorer
-        self.calls = 0
-        self.seconds = 0.0
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.scorer, name)
 
     def score(self, windows: list) -> Any:
-        self.calls += 1
-        started = time.perf_counter()
-        try:
-            return self.scorer.score(windows)
-        finally:
-            self.seconds += time.perf_counter() - started
-
-    def reset(self) -> None:
-        self.calls, self.seconds = 0, 0.0
+        return self.metered(self.scorer.score)(windows)
 
 
 def timed_run(work: Callable[[], Any], policy: MeteredPolicy, scorer: MeteredScorer) -> tuple[Any, dict]:

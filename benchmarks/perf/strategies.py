@@ -4,8 +4,8 @@ For each strategy (greedy, self_consistency, best_of_n, step_greedy, beam, dvts,
 mcts by default) at N = 16 over 32 `arith` test problems with the shipped tiny
 policy, one ``run_strategy`` call is timed, and so is **plain sampling** through
 the same loaded backend, once before the strategies and once after (the baseline
-pools both: on a shared VM one plain run alone moved 3,800-5,100 tokens/s): N full solutions per problem, no step delimiter, no
-reward model (vLLM: one ``LLM.generate`` over N x P single-sample prompts without
+pools both: on a shared VM one plain run alone moved 3,800-5,100 tokens/s). Plain
+sampling is N full solutions per problem, no step delimiter, no reward model (vLLM: one ``LLM.generate`` over N x P single-sample prompts without
 log-probs; transformers: the backend's own batched sampling, ``n`` = N); greedy,
 which has no budget, is compared with plain sampling of one solution per problem. Each
 strategy's ratio is its tokens/s over plain sampling's; the value is the smallest
