@@ -248,17 +248,16 @@ def test_summary_elapsed_time_is_the_time_its_units_took(tmp_path, monkeypatch):
     policy, clock = timed_policy(monkeypatch)  # every policy call takes one second
     run = options(tmp_path, strategies=["greedy", "best_of_n"], ns=[2, 4], policy=policy)
     result = run_bench(run)  # 6 problems in chunks of 2: three units per run
-    assert clock.now == 3 * 2 + 3 * 1  # greedy: two calls per unit; best-of-N: one (whole solutions)
+    assert clock.now == 3 * 1 + 3 * 1  # one call per unit: greedy and best-of-N decode whole solutions
     records = lines(tmp_path / "run")
     greedy = [r for r in records if r["strategy"] == "greedy"]
-    # greedy: two rounds (a working step, then the answer) of one policy call each, per chunk
-    assert {r["cost"]["wall_seconds"] for r in greedy} == {2.0} and {r["chunk"] for r in greedy} == {0, 1, 2}
-    assert {r["unit_seconds"] for r in greedy} == {2.0}
+    assert {r["cost"]["wall_seconds"] for r in greedy} == {1.0} and {r["chunk"] for r in greedy} == {0, 1, 2}
+    assert {r["unit_seconds"] for r in greedy} == {1.0}
     best = [r for r in records if r["strategy"] == "best_of_n" and r["n"] == 4]
     assert {r["cost"]["wall_seconds"] for r in best} == {1.0} == {r["unit_seconds"] for r in best}
     rows = summary_rows(result)
     tokens_greedy = sum(r["cost"]["generated_tokens"] for r in greedy)
-    assert rows[("greedy", "1")][-2:] == ["6.0", f"{tokens_greedy / 6.0:.0f}"]  # 3 units x 2 s, not 6 x 2 s
+    assert rows[("greedy", "1")][-2:] == ["3.0", f"{tokens_greedy / 3.0:.0f}"]  # 3 units x 1 s, not 6 x 1 s
     tokens_best = sum(r["cost"]["generated_tokens"] for r in best)
     assert rows[("best_of_n", "4")][-2:] == ["3.0", f"{tokens_best / 3.0:.0f}"]
     assert rows[("best_of_n", "2")][-2:] == ["1.5*", f"{tokens_best / 2 / 1.5:.0f}*"]  # estimates
@@ -273,9 +272,9 @@ def test_unit_time_is_its_slowest_problem_also_when_resumed(tmp_path, monkeypatc
         return arith_steps(question, prefix, index)
 
     policy, clock = timed_policy(monkeypatch, steps, seconds=len)  # a call takes one second per prompt
-    run = options(tmp_path, strategies=["greedy"], ns=[1], policy=policy, limit=5)
+    run = options(tmp_path, strategies=["step_greedy"], ns=[1], policy=policy, limit=5)
     # chunks (0, 1), (2, 3): two calls over two prompts, 4 s each; (4,): three calls over one prompt, 3 s
-    assert summary_rows(run_bench(run))[("greedy", "1")][-2] == "11.0" and clock.now == 11.0
+    assert summary_rows(run_bench(run))[("step_greedy", "1")][-2] == "11.0" and clock.now == 11.0
     # one more problem: chunk (4, 5) is solved again (5 s: 2 + 2 + 1), recording problem 5 only
     result = run_bench(run.model_copy(update={"limit": 6}))
     assert clock.now == 11.0 + 5.0 and result.written == 1
@@ -283,4 +282,4 @@ def test_unit_time_is_its_slowest_problem_also_when_resumed(tmp_path, monkeypatc
     assert added["problem_id"] == "arith-test-5" and added["cost"]["wall_seconds"] == 4.0  # done after 2 calls
     assert added["unit_seconds"] == 5.0  # its unit ended with problem 4, whose record was already there
     tokens = sum(r["cost"]["generated_tokens"] for r in lines(tmp_path / "run"))
-    assert summary_rows(result)[("greedy", "1")][-2:] == ["13.0", f"{tokens / 13.0:.0f}"]  # 4 + 4 + 5
+    assert summary_rows(result)[("step_greedy", "1")][-2:] == ["13.0", f"{tokens / 13.0:.0f}"]  # 4 + 4 + 5

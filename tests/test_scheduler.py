@@ -21,13 +21,22 @@ def problems(count):
     return [Problem(id=f"p{i}", question=f"q {i}") for i in range(count)]
 
 
-def test_greedy_batches_problems_into_one_call_per_round():
+def test_a_step_level_strategy_batches_problems_into_one_call_per_round():
     policy = ScriptedPolicy(counting_steps)
-    solutions = run_strategy(problems(5), strategy_config("greedy"), policy)
+    solutions = run_strategy(problems(5), strategy_config("step_greedy", n=1), policy, ScriptedScorer(lambda w: 0.5))
     assert len(policy.calls) == 3  # three rounds, each one call for all five problems
     assert all(len(prompts) == 5 for prompts, _ in policy.calls)
     assert [s.answer for s in solutions] == ["0", "1", "2", "3", "4"]
     assert all(s.cost.policy_calls == 3 for s in solutions)
+    assert solutions[0].steps == ["step 0 of q 0", "step 1 of q 0", "The answer is \\boxed{0}."]
+
+
+def test_greedy_decodes_each_solution_in_one_call_for_all_problems():
+    policy = ScriptedPolicy(counting_steps)
+    solutions = run_strategy(problems(5), strategy_config("greedy"), policy)
+    (prompts, params), = policy.calls
+    assert len(prompts) == 5 and params.stop == [] and params.temperature == 0.0
+    assert [s.answer for s in solutions] == ["0", "1", "2", "3", "4"]
     assert solutions[0].steps == ["step 0 of q 0", "step 1 of q 0", "The answer is \\boxed{0}."]
 
 

@@ -1,11 +1,20 @@
-"""Greedy decoding, step by step: temperature 0, one step per round until an answer."""
+"""Greedy decoding: one temperature-0 solution, decoded in one request and cut into steps.
+
+Greedy decoding is deterministic, so decoding the whole solution at once gives the
+steps that decoding it step by step (one request per step, each step's prompt
+re-rendered from the steps before) gives whenever the prompt renders the steps the
+way the model wrote them (the shipped policy's does, exactly; see the captured
+outputs test), in one policy call instead of one per step. The steps stop at the
+first that states a boxed answer and at ``max_steps``.
+"""
 
 from __future__ import annotations
 
 from pydantic import Field
 
 from hrmsearch.config import SearchConfig
-from hrmsearch.search.context import SearchContext, is_final
+from hrmsearch.search.context import SearchContext
+from hrmsearch.search.rollouts import rollout_request, split_continuation
 from hrmsearch.search.strategies.spec import StrategySpec
 
 
@@ -15,14 +24,9 @@ class GreedyConfig(SearchConfig):
 
 
 def run(ctx: SearchContext):
-    steps: list[str] = []
-    for _ in range(ctx.config.max_steps):
-        sample = (yield from ctx.next_steps([steps], n=1, temperature=0.0))[0][0]
-        text = sample.text.strip()
-        if text:
-            steps.append(text)
-        if is_final(sample, text) or not text:
-            break
+    budget = ctx.config.max_step_tokens * ctx.config.max_steps
+    (sample,) = (yield rollout_request(ctx, [[]], 1, budget, temperature=0.0))[0]
+    steps = split_continuation(ctx, sample).steps[: ctx.config.max_steps]
     return ctx.solution(ctx.trajectory(steps, finished=True))
 
 
