@@ -103,3 +103,31 @@ def test_every_strategy_runs_with_the_shipped_policy_and_reward_model(hf_policy,
     else:
         assert shipped_scorer.stats.windows_requested > before
         assert all(s.score is not None and 0.0 < s.score < 1.0 for s in solutions)
+
+
+def decode_step_by_step(policy, problems, max_steps: int, max_step_tokens: int):
+    """Reference greedy: one temperature-0 step per call, each prompt re-rendered from the steps so far."""
+    from hrmsearch.answers import has_boxed_answer
+    from hrmsearch.engine.base import SamplingParams
+
+    steps, tokens, live = [[] for _ in problems], [0] * len(problems), list(range(len(problems)))
+    params = SamplingParams(n=1, temperature=0.0, max_tokens=max_step_tokens, stop=[policy.delimiter])
+    for _ in range(max_steps):
+        rows = policy.generate([policy.prompts.build(problems[i].question, steps[i]) for i in live], params) if live else []
+        still = []
+        for index, (sample,) in zip(live, rows, strict=True):
+            text, tokens[index] = sample.text.strip(), tokens[index] + sample.num_tokens
+            steps[index] += [text] if text else []
+            if text and not sample.ended and not has_boxed_answer(text):
+                still.append(index)
+        live = still
+    return steps, tokens
+
+
+def test_greedy_in_one_decode_gives_the_steps_and_tokens_of_decoding_step_by_step(hf_policy):
+    problems = arith.split("test", 12)
+    expected_steps, expected_tokens = decode_step_by_step(hf_policy, problems, max_steps=8, max_step_tokens=96)
+    solutions = run_strategy(problems, strategy_config("greedy", max_steps=8, max_step_tokens=96), hf_policy)
+    assert [s.steps for s in solutions] == expected_steps
+    assert [s.cost.generated_tokens for s in solutions] == expected_tokens
+    assert all(s.cost.policy_calls == 1 for s in solutions)
