@@ -27,6 +27,8 @@ def test_every_strategy_is_compared_with_plain_sampling_of_its_budget(capsys):
         assert 0.0 < inside <= row["seconds"] + 1e-3
         assert row["overhead_share"] == pytest.approx(1 - inside / row["seconds"], abs=2e-3)
         assert row["overhead_met"] == (row["overhead_share"] < record["overhead_target"])
+        # transformers blocks in generate: the policy is idle exactly while it is not called
+        assert row["policy_idle_share"] == pytest.approx(1 - row["policy_seconds"] / row["seconds"], abs=2e-3)
     assert rows["greedy"]["reward_calls"] == 0 < rows["beam"]["reward_calls"]
     assert record["max_overhead_share"] == max(row["overhead_share"] for row in rows.values())
     assert rows["best_of_n"]["policy_calls"] == 1 < rows["beam"]["policy_calls"]  # all problems in one call

@@ -4,7 +4,11 @@
 pass every call through, and count the calls and the seconds inside them.
 :func:`timed_run` times one search call with both meters and reports the **engine
 overhead**: the share of wall time spent outside the policy and the reward model
-(the scheduler, the strategies, the tree, windows and answer extraction).
+(the scheduler, the strategies, the tree, windows and answer extraction), and the
+**policy idle share**: the share of wall time with no generation request outstanding
+(a blocking ``generate`` is outstanding for the length of its call; a streaming
+backend's requests from ``submit`` until ``collect`` hands them back, so a request
+the engine finished while the reward model scored counts as outstanding until then).
 """
 
 from __future__ import annotations
@@ -39,21 +43,51 @@ class Meter:
 
 
 class MeteredPolicy(Meter):
-    """A policy whose ``generate`` (or ``submit`` and ``collect``) calls are counted and timed; the rest passes through."""
+    """A policy whose ``generate`` (or ``submit`` and ``collect``) calls are counted and timed, and whose
+    busy time (some request outstanding) is summed; the rest passes through."""
 
     def __init__(self, policy: Any):
         super().__init__()
         self.policy = policy
         self.prompts = policy.prompts
+        self.reset()
+
+    def reset(self) -> None:
+        super().reset()
+        self.busy_seconds = 0.0
+        self._outstanding = 0
+        self._busy_since = 0.0
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(self.policy, name)
-        if name in ("submit", "collect"):  # a streaming backend's calls: timed too, submissions counted
-            return self.metered(value, count=name == "submit")
+        if name == "submit":  # a streaming backend's calls: timed, submissions counted
+            return self.metered(lambda prompts, params: self._opened(value(prompts, params)))
+        if name == "collect":
+            return self.metered(lambda: self._closed(value()), count=False)
         return value
 
     def generate(self, prompts: list[str], params: Any) -> list:
-        return self.metered(self.policy.generate)(prompts, params)
+        return self.metered(lambda: self._closed_all(lambda: self.policy.generate(prompts, params), len(prompts)))()
+
+    def _opened(self, request_ids: list) -> list:
+        if request_ids and not self._outstanding:
+            self._busy_since = time.perf_counter()
+        self._outstanding += len(request_ids)
+        return request_ids
+
+    def _closed(self, finished: list) -> list:
+        self._outstanding -= len(finished)
+        if finished and not self._outstanding:
+            self.busy_seconds += time.perf_counter() - self._busy_since
+        return finished
+
+    def _closed_all(self, generate: Callable[[], list], count: int) -> list:
+        """A blocking call: outstanding from its start to its end (also when it fails)."""
+        self._opened([None] * count)
+        try:
+            return generate()
+        finally:
+            self._closed([None] * count)
 
 
 class MeteredScorer(Meter):
@@ -85,4 +119,5 @@ def timed_run(work: Callable[[], Any], policy: MeteredPolicy, scorer: MeteredSco
         "reward_calls": scorer.calls,
         "reward_seconds": round(scorer.seconds, 3),
         "overhead_share": round(outside / wall, 4) if wall > 0 else 0.0,
+        "policy_idle_share": round(max(0.0, 1 - policy.busy_seconds / wall), 4) if wall > 0 else 0.0,
     }

@@ -17,7 +17,8 @@ unless ``--reward`` names one, so the ratios time the policy calls and the
 scheduler (``--reward hrm_hnc`` adds the reward model's time to the strategies'
 side only). A one-problem warm-up of plain sampling and of every strategy comes first.
 Each strategy's row also says its **engine overhead**: the share of its wall time
-spent outside policy and reward-model calls (target < 5%; see ``meters.py``).
+spent outside policy and reward-model calls (target < 5%), and its **policy idle
+share**: the share with no generation request outstanding (see ``meters.py``).
 
     python -m hrmsearch.benchmarks.perf strategies [--backend transformers|vllm] [--problems 32] [--n 16]
 """
@@ -138,11 +139,12 @@ def print_table(plain: dict, per_strategy: dict) -> None:
         print(f"plain sampling, {n} per problem, before and after the strategies: {side['generated_tokens']} "
               f"tokens in {side['seconds']} s ({side['tokens_per_second']} tokens/s; "
               f"{side['before_tokens_per_second']} before, {side['after_tokens_per_second']} after)")
-    print("| strategy | tokens | seconds | tokens/s | policy calls | vs plain (per problem) | target | overhead |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| strategy | tokens | seconds | tokens/s | policy calls | vs plain (per problem) | target | overhead "
+          "| policy idle |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, row in per_strategy.items():
         mark = "" if row["met"] else " (not met)"
         overhead = f"{100 * row['overhead_share']:.1f}%" + ("" if row["overhead_met"] else " (not met)")
         print(f"| {name} | {row['generated_tokens']} | {row['seconds']} | {row['tokens_per_second']} | "
               f"{row['policy_calls']} | {row['vs_plain']:.2f} ({row['plain_n']}) | {row['target']}{mark} | "
-              f"{overhead} |")
+              f"{overhead} | {100 * row['policy_idle_share']:.1f}% |")
