@@ -19,14 +19,21 @@ default 0), as the offline vLLM backend does on CPU; seeded, every prompt goes
 in a request of its own, with its own seed. At temperature 0 one
 sample is asked for and repeated ``n`` times (vLLM refuses ``n > 1`` there).
 
+Besides the blocking ``generate``, the backend takes requests without waiting
+(``submit``: their HTTP requests go out on the pool at once) and hands back each
+prompt's samples as its request returns (``collect``), so the streaming scheduler
+(:mod:`hrmsearch.search.streaming`) moves each problem on as soon as its own
+requests are back, as it does on the offline vLLM engine.
+
 Start a server for the shipped tiny policy with ``hrmsearch serve-policy``.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 
 from hrmsearch.config import PolicyConfig
 from hrmsearch.engine.base import FinishReason, SamplingParams, StepSample
@@ -55,6 +62,8 @@ class ServerPolicy:
             self._max_context = int(getattr(self.tokenizer, "model_max_length", 2048))
         workers = config.max_in_flight * len(self.replicas.replicas)
         self._pool = ThreadPoolExecutor(max_workers=min(workers, 512), thread_name_prefix="policy-http")
+        self._request_ids = itertools.count()
+        self._in_flight: dict[Future, list[str]] = {}  # a submitted HTTP request -> its prompts' request ids
 
     @property
     def max_context(self) -> int:
@@ -87,6 +96,32 @@ class ServerPolicy:
             for index, samples in zip(indices, future.result(), strict=True):
                 results[index] = samples
         return results
+
+    def submit(self, prompts: list[str], params: SamplingParams) -> list[str]:
+        """Send ``prompts`` without waiting; one request id per prompt (see :meth:`collect`)."""
+        self._calls += 1
+        seed = params.seed if params.seed is not None else self.seed + self._calls
+        ids = [f"srv-{next(self._request_ids)}" for _ in prompts]
+        for indices, max_tokens in self._requests(prompts, params):
+            future = self._pool.submit(self._complete, [prompts[index] for index in indices], max_tokens, params,
+                                       seed + indices[0])
+            self._in_flight[future] = [ids[index] for index in indices]
+        return ids
+
+    def collect(self) -> list[tuple[str, list[StepSample] | Exception]]:
+        """Wait until some submitted request returns; each of its prompts' (request id, samples), or
+        (request id, the error) when a server refused it. Every server down raises the HrmError."""
+        if not self._in_flight:
+            return []
+        done, _ = wait(self._in_flight, return_when=FIRST_COMPLETED)
+        finished: list[tuple[str, list[StepSample] | Exception]] = []
+        for future in done:
+            ids = self._in_flight.pop(future)
+            if isinstance(error := future.exception(), HrmError):
+                raise error
+            finished += [(request_id, error) for request_id in ids] if error else list(zip(ids, future.result(),
+                                                                                             strict=True))
+        return finished
 
     def _requests(self, prompts: list[str], params: SamplingParams) -> list[tuple[list[int], int]]:
         """The batch as requests: (prompt indices, max_tokens), prompts of one max_tokens together."""

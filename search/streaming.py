@@ -6,7 +6,7 @@ sample of the last. On an engine with a continuous batch (vLLM), the end of each
 round runs near-empty batches while the last long steps finish: on the shipped
 policy a step round of 512 samples spent its last quarter with under half the
 problems still generating. This scheduler keeps the engine's batch full instead: a
-policy with ``submit`` and ``collect`` (the offline vLLM backend) takes a problem's
+policy with ``submit`` and ``collect`` (offline vLLM, vLLM servers) takes a problem's
 requests while others are still generating, and after each engine step the
 problems whose requests all finished are scored together in one reward-model call
 and queue their next request at once. While the reward model scores, the engine
@@ -93,6 +93,12 @@ class StreamingScheduler(Scheduler):
         ready = []
         for request_id, samples in self.policy.collect():
             task = self._owners.pop(request_id)
+            if not task.live:  # an earlier request of its problem failed
+                continue
+            if isinstance(samples, Exception):  # a request the server refused (too long): this problem only
+                del self._answers[id(task)]
+                self._fail(task, f"policy call failed: {one_line(samples)}")
+                continue
             answers = self._answers[id(task)]
             answers[request_id] = samples
             if all(value is not None for value in answers.values()):

@@ -26,8 +26,9 @@ def steps(question, prefix, index):
 class EnginePolicy(ScriptedPolicy):
     """``submit`` / ``collect`` over the scripted samples; a request of question ``q k`` takes 1 + 4k steps."""
 
-    def __init__(self, step_fn, reject: str | None = None):
+    def __init__(self, step_fn, reject: str | None = None, refuse_later: str | None = None):
         super().__init__(step_fn)
+        self.refuse_later = refuse_later  # this question's prompts after its first step come back as errors
         self.clock = 0
         self.queued: list[tuple[int, str, list]] = []  # (finish step, request id, samples)
         self.submitted: list[tuple[int, str]] = []  # (engine step, question) of every submit
@@ -37,11 +38,13 @@ class EnginePolicy(ScriptedPolicy):
     def submit(self, prompts, params):
         ids = []
         for prompt in prompts:
-            question, _ = self.parse(prompt)
+            question, prefix = self.parse(prompt)
             if question == self.reject:
                 raise ValueError("prompt longer than the model's context")
             self.count += 1
             samples = self.generate([prompt], params)[0]
+            if question == self.refuse_later and prefix:  # as a server answers 400 to a request in flight
+                samples = ValueError("the server refused: prompt longer than the context")
             self.queued.append((self.clock + 1 + 4 * int(question[-1]), f"r{self.count}", samples))
             ids.append(f"r{self.count}")
         self.submitted.append((self.clock, question))
@@ -98,6 +101,14 @@ def test_a_rejected_prompt_fails_its_problem_only():
     solutions = run_strategy(problems(3), strategy_config("beam", n=4), engine, ScriptedScorer(lambda w: 0.5))
     assert solutions[1].error.startswith("policy call failed: prompt longer")
     assert [s.answer for s in (solutions[0], solutions[2])] == ["0", "2"]
+
+
+def test_a_request_refused_in_flight_fails_its_problem_only():
+    engine = EnginePolicy(steps, refuse_later="q 1")  # beam's second round: two prompts, both refused
+    solutions = run_strategy(problems(3), strategy_config("beam", n=4, width=2), engine, ScriptedScorer(lambda w: 0.5))
+    assert solutions[1].error == "policy call failed: the server refused: prompt longer than the context"
+    assert [s.answer for s in (solutions[0], solutions[2])] == ["0", "2"]
+    assert not engine.queued  # the others finished; nothing was left waiting
 
 
 def test_only_a_policy_with_submit_and_collect_streams():
