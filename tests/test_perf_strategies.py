@@ -34,3 +34,14 @@ def test_every_strategy_is_compared_with_plain_sampling_of_its_budget(capsys):
     assert rows["best_of_n"]["policy_calls"] == 1 < rows["beam"]["policy_calls"]  # all problems in one call
     assert rows["best_of_n"]["target"] == 0.95 and rows["beam"]["target"] == 0.8
     assert "| beam |" in capsys.readouterr().out
+
+
+def test_a_strategy_setting_other_than_its_default_reaches_the_timed_run():
+    common = ["--problems", "2", "--n", "4", "--strategies", "mcts", "--max-tokens", "64"]
+    default = perf_strategies(common)["per_strategy"]["mcts"]
+    record = perf_strategies([*common, "--set", "mcts.rollouts=1"])
+    # one rollout per simulation: four simulations (two calls each) where the default m = 4 needs one
+    assert record["settings"] == {"mcts": {"rollouts": "1"}}
+    assert record["per_strategy"]["mcts"]["policy_calls"] > default["policy_calls"]
+    with pytest.raises(SystemExit, match="STRATEGY.FIELD=VALUE"):
+        perf_strategies([*common, "--set", "rollouts=1"])

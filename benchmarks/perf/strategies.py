@@ -21,6 +21,7 @@ spent outside policy and reward-model calls (target < 5%), and its **policy idle
 share**: the share with no generation request outstanding (see ``meters.py``).
 
     python -m hrmsearch.benchmarks.perf strategies [--backend transformers|vllm] [--problems 32] [--n 16]
+        [--strategies mcts] [--set mcts.rollouts=1]
 """
 
 from __future__ import annotations
@@ -52,7 +53,21 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--reward", default=None, help="reward model; default: LengthHeuristicScorer")
     parser.add_argument("--model", default=None, help="policy folder; default: the shipped tiny policy")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="STRATEGY.FIELD=VALUE",
+                        help="a strategy setting other than its default, e.g. mcts.rollouts=1 (repeatable)")
     return parser.parse_args(argv)
+
+
+def overrides_by_strategy(items: list[str]) -> dict[str, dict[str, Any]]:
+    """``["mcts.rollouts=1"]`` -> ``{"mcts": {"rollouts": "1"}}`` (the config class converts the value)."""
+    found: dict[str, dict[str, Any]] = {}
+    for item in items:
+        target, _, value = item.partition("=")
+        strategy, _, name = target.partition(".")
+        if not (strategy and name and value):
+            raise SystemExit(f"--set wants STRATEGY.FIELD=VALUE, got {item!r}")
+        found.setdefault(strategy, {})[name] = value
+    return found
 
 
 def plain_sampling(policy: Any, prompts: list[str], n: int, temperature: float, max_tokens: int,
@@ -103,13 +118,16 @@ def main(argv: list[str]) -> dict:
     prompts = [policy.prompts.build(problem.question) for problem in problems]
     names = [s.strip() for s in args.strategies.split(",") if s.strip()]
     plain_sampling(policy.policy, prompts[:1], args.n, args.temperature, args.max_tokens, args.backend)  # warm-up
+    settings = overrides_by_strategy(args.overrides)
     for name in names:  # on vLLM the first run of n > 1 samples per request was ~25% slower than later ones
-        run_strategy(problems[:1], strategy_config(name, n=args.n, seed=args.seed), policy, scorer)
+        run_strategy(problems[:1], strategy_config(name, n=args.n, seed=args.seed, **settings.get(name, {})),
+                     policy, scorer)
     budgets = sorted({baseline_n(name, args.n) for name in names}, reverse=True)
     before = {n: timed_plain(policy.policy, prompts, n, args) for n in budgets}
     per_strategy = {}
     for name in names:
-        config = strategy_config(name, n=args.n, seed=args.seed, temperature=args.temperature)
+        config = strategy_config(name, n=args.n, seed=args.seed, temperature=args.temperature,
+                                 **settings.get(name, {}))
         solutions, timing = timed_run(lambda config=config: run_strategy(problems, config, policy, scorer),
                                       policy, scorer)
         per_strategy[name] = side_record(problems, solutions, timing)
@@ -127,6 +145,7 @@ def main(argv: list[str]) -> dict:
         "backend": args.backend,
         "problems": len(problems),
         "n": args.n,
+        "settings": settings,
         "policy": args.model or "shipped tiny policy",
         "scorer": args.reward or "LengthHeuristicScorer (free; times the policy and scheduler)",
         "plain_sampling": {str(n): side for n, side in plain.items()},
