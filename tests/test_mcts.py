@@ -22,8 +22,9 @@ PROBLEM = Problem(id="p0", question="q")
 
 
 def search_with_state(policy, scorer, problems=(PROBLEM,), reward=None, **options):
-    """Run MCTS through the scheduler; the Solutions and the final search states, in problem order."""
-    config = strategy_config("mcts", **options)
+    """Run MCTS through the scheduler; the Solutions and the final search states, in problem order.
+    The hand-checked searches roll out one solution per simulation unless ``rollouts`` says otherwise."""
+    config = strategy_config("mcts", **{"rollouts": 1, **options})
     states = {}
 
     def make(problem):
@@ -115,7 +116,7 @@ def test_two_round_search_by_hand():
     }
     assert [c.answer for c in solution.candidates] == ["1", "2", "1"]
     assert solution.cost.policy_calls == 4 and solution.cost.reward_windows_scored == 5
-    config = strategy_config("mcts", select="value", **options)
+    config = strategy_config("mcts", select="value", **{"rollouts": 1, **options})
     (by_value,) = run_strategy(
         [PROBLEM], config, policy, exact_scores(TWO_ROUND_SCORES), RewardConfig(aggregate="min")
     )

@@ -31,7 +31,7 @@ CASES = {
     "step_greedy": {"n": 4},
     "beam": {"n": 4, "width": 2},
     "dvts": {"n": 4, "expansion": 2},
-    "mcts": {"n": 4, "k": 2},
+    "mcts": {"n": 4, "k": 2, "rollouts": 1},  # the configuration the fixture was captured with
 }
 
 pytestmark = pytest.mark.skipif(
