@@ -310,3 +310,15 @@ def test_bad_options_give_one_line_errors(tmp_path, capsys, args, message):
     lines = [line for line in err.splitlines() if line.strip()]
     assert code == 2 and len(lines) == 1 and message in lines[0]
     assert not (tmp_path / "run").exists()
+
+
+def test_search_block_script_prints_the_rows_of_the_summary(tiny_run, monkeypatch, capsys):
+    out, _ = tiny_run
+    script = load_script("search_block_table")
+    monkeypatch.setattr("sys.argv", ["search_block_table.py", str(out), "--strategies", "step_greedy",
+                                     "--rewards", "hrm_hnc", "--seeds", "0", "--n", "2", "--problems", "2",
+                                     "--resamples", "200"])
+    script.main()
+    printed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| step_greedy |")]
+    summary = (out / "summary.md").read_text(encoding="utf-8").splitlines()
+    assert len(printed) == 1 and printed[0] in summary
