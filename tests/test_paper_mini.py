@@ -7,6 +7,7 @@ import importlib.util
 import io
 import json
 import math
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -322,3 +323,10 @@ def test_search_block_script_prints_the_rows_of_the_summary(tiny_run, monkeypatc
     printed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| step_greedy |")]
     summary = (out / "summary.md").read_text(encoding="utf-8").splitlines()
     assert len(printed) == 1 and printed[0] in summary
+    # a cell against itself: every resample's paired difference is exactly 0
+    monkeypatch.setattr("sys.argv", [*sys.argv, "--difference", "step_greedy:2-step_greedy:2"])
+    script.main()
+    assert "| step_greedy N=2 - step_greedy N=2 | hrm_hnc | 0.0 [0.0, 0.0] |" in capsys.readouterr().out
+    monkeypatch.setattr("sys.argv", [*sys.argv[:-1], "step_greedy-2"])
+    with pytest.raises(SystemExit, match="A:N-B:M"):
+        script.main()

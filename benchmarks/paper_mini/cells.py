@@ -97,20 +97,31 @@ def best_of_n_cells(
     }
 
 
+def search_hits(
+    records: list[dict[RecordKey, BenchRecord]], problems: list[Problem], strategy: str, n: int
+) -> np.ndarray:
+    """(seeds, problems) table of 1.0 where that seed's (strategy, N) record is correct; missing counts as 0."""
+    table = np.zeros((len(records), len(problems)))
+    for seed_index, by_key in enumerate(records):
+        for problem_index, problem in enumerate(problems):
+            record = by_key.get((problem.id, strategy, n))
+            table[seed_index, problem_index] = float(record.correct) if record is not None else 0.0
+    return table
+
+
 def search_cell(
     records: list[dict[RecordKey, BenchRecord]], problems: list[Problem], strategy: str, n: int,
     resamples: int, seed: int,
 ) -> Cell:
     """One (strategy, reward, N) cell from each seed's bench records; a missing record counts as wrong."""
-    table = np.zeros((len(records), len(problems)))
+    table = search_hits(records, problems, strategy, n)
     tokens, windows, missing, errors, no_answer = [], [], 0, 0, 0
-    for seed_index, by_key in enumerate(records):
-        for problem_index, problem in enumerate(problems):
+    for by_key in records:
+        for problem in problems:
             record = by_key.get((problem.id, strategy, n))
             if record is None:
                 missing += 1
                 continue
-            table[seed_index, problem_index] = float(record.correct)
             tokens.append(record.cost.generated_tokens)
             windows.append(record.cost.reward_windows_scored)
             errors += int(record.error is not None)
