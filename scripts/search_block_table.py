@@ -56,7 +56,7 @@ def main() -> None:
             table = search_hits(records, problems, a, n_a) - search_hits(records, problems, b, n_b)
             interval = bootstrap_interval(table, args.resamples, args.bootstrap_seed)
             differences.append(f"| {a} N={n_a} - {b} N={n_b} | {reward} | {interval.text()} |")
-    print("\n".join(search_table(argparse.Namespace(search=search))))
+    print("\n".join(search_table(search)))
     if differences:
         print("\n| paired difference (points) | reward | mean [95% CI] |\n|---|---|---|")
         print("\n".join(differences))

@@ -323,10 +323,15 @@ def test_search_block_script_prints_the_rows_of_the_summary(tiny_run, monkeypatc
     printed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| step_greedy |")]
     summary = (out / "summary.md").read_text(encoding="utf-8").splitlines()
     assert len(printed) == 1 and printed[0] in summary
-    # a cell against itself: every resample's paired difference is exactly 0
-    monkeypatch.setattr("sys.argv", [*sys.argv, "--difference", "step_greedy:2-step_greedy:2"])
+    accuracy = printed[0].split(" | ")[3]
+    # a cell minus one that was never run (no records: all wrong) is the cell itself, resample by resample
+    monkeypatch.setattr("sys.argv", [*sys.argv, "--difference", "step_greedy:2-beam:2", "--difference",
+                                     "beam:2-step_greedy:2"])
     script.main()
-    assert "| step_greedy N=2 - step_greedy N=2 | hrm_hnc | 0.0 [0.0, 0.0] |" in capsys.readouterr().out
-    monkeypatch.setattr("sys.argv", [*sys.argv[:-1], "step_greedy-2"])
+    lines = capsys.readouterr().out.splitlines()
+    assert f"| step_greedy N=2 - beam N=2 | hrm_hnc | {accuracy} |" in lines
+    mean, low, high = (float(x) for x in accuracy.replace("[", "").replace("]", "").replace(",", "").split())
+    assert f"| beam N=2 - step_greedy N=2 | hrm_hnc | {-mean:.1f} [{-high:.1f}, {-low:.1f}] |" in lines
+    monkeypatch.setattr("sys.argv", [*sys.argv[:-3], "step_greedy-2"])
     with pytest.raises(SystemExit, match="A:N-B:M"):
         script.main()

@@ -39,9 +39,11 @@ def test_every_strategy_is_compared_with_plain_sampling_of_its_budget(capsys):
 def test_a_strategy_setting_other_than_its_default_reaches_the_timed_run():
     common = ["--problems", "2", "--n", "4", "--strategies", "mcts", "--max-tokens", "64"]
     default = perf_strategies(common)["per_strategy"]["mcts"]
-    record = perf_strategies([*common, "--set", "mcts.rollouts=1"])
+    record = perf_strategies([*common, "--set", "rollouts=1"])
     # one rollout per simulation: four simulations (two calls each) where the default m = 4 needs one
-    assert record["settings"] == {"mcts": {"rollouts": "1"}}
+    assert record["settings"] == {"mcts": {"rollouts": 1}}
     assert record["per_strategy"]["mcts"]["policy_calls"] > default["policy_calls"]
-    with pytest.raises(SystemExit, match="STRATEGY.FIELD=VALUE"):
-        perf_strategies([*common, "--set", "rollouts=1"])
+    with pytest.raises(SystemExit, match="KEY=VALUE"):
+        perf_strategies([*common, "--set", "rollouts"])
+    with pytest.raises(SystemExit, match="--set width: no chosen strategy has that setting"):
+        perf_strategies([*common, "--set", "width=2"])

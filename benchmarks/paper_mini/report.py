@@ -90,13 +90,14 @@ def best_of_n_table(results: Results) -> list[str]:
     return lines
 
 
-def search_table(results: Results) -> list[str]:
+def search_table(search: dict[tuple[str, str], dict[int, Cell]]) -> list[str]:
+    """The search block's rows, one per (strategy, reward model, N) cell."""
     lines = [
         "| strategy | reward | N | accuracy % [95% CI] | tokens/problem | reward windows/problem | no answer "
         "| errors | missing |",
         "|---|---|---:|---|---:|---:|---:|---:|---:|",
     ]
-    for (strategy, reward), by_n in results.search.items():
+    for (strategy, reward), by_n in search.items():
         for n, cell in sorted(by_n.items()):
             tokens = f"{cell.tokens:.0f}" if cell.tokens is not None else ""
             windows = f"{cell.reward_windows:.1f}" if cell.reward_windows is not None else ""
@@ -195,7 +196,7 @@ def summary_text(results: Results) -> str:
             "- reward models score fine windows (the paper's inference), trajectory score "
             f"`{options.aggregate}`",
             "",
-            *search_table(results),
+            *search_table(results.search),
             "",
             "no answer / errors / missing: records over all seeds and problems (a search that runs out of budget "
             "before any final step has no answer and counts as wrong).",

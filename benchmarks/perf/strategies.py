@@ -21,7 +21,7 @@ spent outside policy and reward-model calls (target < 5%), and its **policy idle
 share**: the share with no generation request outstanding (see ``meters.py``).
 
     python -m hrmsearch.benchmarks.perf strategies [--backend transformers|vllm] [--problems 32] [--n 16]
-        [--strategies mcts] [--set mcts.rollouts=1]
+        [--strategies mcts] [--set rollouts=1]
 """
 
 from __future__ import annotations
@@ -31,8 +31,10 @@ from typing import Any
 
 from hrmsearch.benchmarks.perf.batching import load_scorer, side_record, timed
 from hrmsearch.benchmarks.perf.meters import MeteredPolicy, MeteredScorer, timed_run
+from hrmsearch.commands.bench import parse_sets
 from hrmsearch.config import PolicyConfig
 from hrmsearch.engine.base import SamplingParams
+from hrmsearch.errors import HrmError
 from hrmsearch.search.run import run_strategy, strategy_config
 from hrmsearch.search.strategies import STRATEGIES
 from hrmsearch.tasks import arith
@@ -53,21 +55,23 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--reward", default=None, help="reward model; default: LengthHeuristicScorer")
     parser.add_argument("--model", default=None, help="policy folder; default: the shipped tiny policy")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="STRATEGY.FIELD=VALUE",
-                        help="a strategy setting other than its default, e.g. mcts.rollouts=1 (repeatable)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="strategy config value for every strategy that has KEY, as in bench, e.g. rollouts=1")
     return parser.parse_args(argv)
 
 
-def overrides_by_strategy(items: list[str]) -> dict[str, dict[str, Any]]:
-    """``["mcts.rollouts=1"]`` -> ``{"mcts": {"rollouts": "1"}}`` (the config class converts the value)."""
-    found: dict[str, dict[str, Any]] = {}
-    for item in items:
-        target, _, value = item.partition("=")
-        strategy, _, name = target.partition(".")
-        if not (strategy and name and value):
-            raise SystemExit(f"--set wants STRATEGY.FIELD=VALUE, got {item!r}")
-        found.setdefault(strategy, {})[name] = value
-    return found
+def settings_by_strategy(names: list[str], items: list[str]) -> dict[str, dict[str, Any]]:
+    """``bench``'s ``--set`` rule: each ``KEY=VALUE`` goes to every strategy whose config has KEY
+    (a bad item or a KEY no chosen strategy has is a one-line error)."""
+    try:
+        values = parse_sets(items)
+    except HrmError as error:
+        raise SystemExit(str(error)) from None
+    fields = {name: STRATEGIES[name].config.model_fields for name in names}
+    unknown = sorted(key for key in values if not any(key in known for known in fields.values()))
+    if unknown:
+        raise SystemExit(f"--set {unknown[0]}: no chosen strategy has that setting")
+    return {name: {k: v for k, v in values.items() if k in known} for name, known in fields.items()}
 
 
 def plain_sampling(policy: Any, prompts: list[str], n: int, temperature: float, max_tokens: int,
@@ -118,16 +122,14 @@ def main(argv: list[str]) -> dict:
     prompts = [policy.prompts.build(problem.question) for problem in problems]
     names = [s.strip() for s in args.strategies.split(",") if s.strip()]
     plain_sampling(policy.policy, prompts[:1], args.n, args.temperature, args.max_tokens, args.backend)  # warm-up
-    settings = overrides_by_strategy(args.overrides)
+    settings = settings_by_strategy(names, args.set)
     for name in names:  # on vLLM the first run of n > 1 samples per request was ~25% slower than later ones
-        run_strategy(problems[:1], strategy_config(name, n=args.n, seed=args.seed, **settings.get(name, {})),
-                     policy, scorer)
+        run_strategy(problems[:1], strategy_config(name, n=args.n, seed=args.seed, **settings[name]), policy, scorer)
     budgets = sorted({baseline_n(name, args.n) for name in names}, reverse=True)
     before = {n: timed_plain(policy.policy, prompts, n, args) for n in budgets}
     per_strategy = {}
     for name in names:
-        config = strategy_config(name, n=args.n, seed=args.seed, temperature=args.temperature,
-                                 **settings.get(name, {}))
+        config = strategy_config(name, n=args.n, seed=args.seed, temperature=args.temperature, **settings[name])
         solutions, timing = timed_run(lambda config=config: run_strategy(problems, config, policy, scorer),
                                       policy, scorer)
         per_strategy[name] = side_record(problems, solutions, timing)
@@ -145,7 +147,7 @@ def main(argv: list[str]) -> dict:
         "backend": args.backend,
         "problems": len(problems),
         "n": args.n,
-        "settings": settings,
+        "settings": {name: values for name, values in settings.items() if values},
         "policy": args.model or "shipped tiny policy",
         "scorer": args.reward or "LengthHeuristicScorer (free; times the policy and scheduler)",
         "plain_sampling": {str(n): side for n, side in plain.items()},
