@@ -25,10 +25,12 @@ def test_every_strategy_is_compared_with_plain_sampling_of_its_budget(capsys):
     for row in rows.values():  # the engine overhead: wall time outside the policy and the (free) scorer
         inside = row["policy_seconds"] + row["reward_seconds"]
         assert 0.0 < inside <= row["seconds"] + 1e-3
-        assert row["overhead_share"] == pytest.approx(1 - inside / row["seconds"], abs=2e-3)
+        # the record's seconds are rounded to 1 ms each, so the shares recomputed from them are off by that much
+        rounding = 1.6e-3 / row["seconds"]
+        assert row["overhead_share"] == pytest.approx(1 - inside / row["seconds"], abs=rounding)
         assert row["overhead_met"] == (row["overhead_share"] < record["overhead_target"])
         # transformers blocks in generate: the policy is idle exactly while it is not called
-        assert row["policy_idle_share"] == pytest.approx(1 - row["policy_seconds"] / row["seconds"], abs=2e-3)
+        assert row["policy_idle_share"] == pytest.approx(1 - row["policy_seconds"] / row["seconds"], abs=rounding)
     assert rows["greedy"]["reward_calls"] == 0 < rows["beam"]["reward_calls"]
     assert record["max_overhead_share"] == max(row["overhead_share"] for row in rows.values())
     assert rows["best_of_n"]["policy_calls"] == 1 < rows["beam"]["policy_calls"]  # all problems in one call
