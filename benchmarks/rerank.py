@@ -2,7 +2,8 @@
 
     python -m hrmsearch.benchmarks.rerank --problems 200 --n 16 --rewards prm,hrm,hrm_hnc,orm
 
-Samples ``n`` solutions per `arith-test` problem once (the self-consistency
+Samples ``n`` solutions per `arith` problem (``--split``, test by default; choose
+models on ``dev``) once (the self-consistency
 strategy, fixed seed), then scores every candidate with each reward model (and
 each ``--combine`` rule for step models) and reports, for every power of two
 k <= n, the accuracy of majority vote, reward argmax and reward-weighted vote on
@@ -26,6 +27,7 @@ from hrmsearch.tasks import arith
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", default="test", choices=["dev", "test"], help="arith split")
     parser.add_argument("--problems", type=int, default=200)
     parser.add_argument("--n", type=int, default=16)
     parser.add_argument("--rewards", default="prm,hrm,hrm_hnc,orm")
@@ -35,7 +37,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--temperature", type=float, default=0.8)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    problems = arith.split("test")[: args.problems]
+    problems = arith.split(args.split)[: args.problems]
     policy = get_policy(None, args.backend, args.seed)
     pool = candidate_pool(problems, policy, args.n, args.seed, args.temperature)
     ks = powers_of_two(args.n)
@@ -53,7 +55,7 @@ def main(argv: list[str] | None = None) -> dict:
     print("|---|" + "---:|" * len(ks))
     for label, values in rows.items():
         print(f"| {label} | " + " | ".join(f"{100 * values[k]:.1f}%" for k in ks) + " |")
-    return {"metric": "best_of_n_rerank", "problems": len(problems), "n": args.n, "aggregate": args.aggregate,
+    return {"metric": "best_of_n_rerank", "split": args.split, "problems": len(problems), "n": args.n, "aggregate": args.aggregate,
             "temperature": args.temperature,
             "seed": args.seed, "rows": rows}
 

@@ -22,7 +22,8 @@ from hrmsearch.records import Problem
 
 STEP_DELIMITER = "\n\n"
 SPLIT_SEEDS = {"train": 0, "dev": 20_000, "test": 10_000}
-SPLIT_SIZES = {"dev": 200, "test": 500}
+SPLIT_SIZES = {"train": 10_000, "dev": 200, "test": 500}
+"""Problems per split; ``train`` is prefix-stable, so its first N are the same whatever its size."""
 MAX_VALUE = 500
 
 NAMES = [
@@ -157,7 +158,7 @@ def split(name: str, size: int | None = None) -> list[Problem]:
     """The fixed `arith` split ``name`` (``train``, ``dev`` or ``test``) as Problems."""
     if name not in SPLIT_SEEDS:
         raise ValueError(f"unknown arith split {name!r}; expected one of {sorted(SPLIT_SEEDS)}")
-    count = size if size is not None else SPLIT_SIZES.get(name, 1000)
+    count = size if size is not None else SPLIT_SIZES[name]
     rng = random.Random(SPLIT_SEEDS[name])
     banned = held_out_questions() if name == "train" else set()
     problems: list[Problem] = []

@@ -51,3 +51,12 @@ def test_bench_and_trees_resolve_names_through_the_registry(tmp_path):
     options = BenchOptions(dataset="gsm8k", data_dir=str(folder), out=tmp_path / "run", strategies=["greedy"], ns=[1])
     assert [p.question for p in bench_problems(options)] == ["only?"]
     assert training_problems("gsm8k", None, str(folder))[0][0].question == "only?"
+
+
+def test_arith_train_holds_enough_problems_for_ten_times_the_training_trees_and_its_prefix_is_stable():
+    from hrmsearch.tasks import arith
+
+    many, _ = load_task("arith", limit=3000, default_split="train")
+    assert len(many) == 3000 and len({p.question for p in many}) == 3000
+    assert [p.question for p in many[:300]] == [p.question for p in arith.split("train", 300)]
+    assert not {p.question for p in many} & arith.held_out_questions()

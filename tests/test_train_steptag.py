@@ -207,3 +207,22 @@ def test_the_training_benchmark_trains_both_kinds_on_the_same_labelled_steps():
     record = perf_train(["--paths", "6", "--kind", "prm"])
     assert record["metric"] == "steptag_train_speedup" and record["value"] > 0
     assert record["per_window_samples"] == record["dense_labelled_steps"] > record["dense_paths"]
+
+
+@torch.inference_mode()
+def test_a_new_step_tag_starts_as_the_step_delimiter_so_the_decoder_reads_the_policys_own_text():
+    from transformers import AutoModelForCausalLM
+
+    from hrmsearch.assets import default_policy_path
+
+    tokenizer, module = build_model("policy", seed=0)
+    policy_folder = default_policy_path()
+    policy = AutoModelForCausalLM.from_pretrained(policy_folder).model.eval()
+    question, steps = trajectory(7, True)
+    tagged = tokenizer.encode(f"Question: {question}\nSolution:\n\n" + TAG.join(steps) + TAG)
+    native = AutoTokenizer.from_pretrained(policy_folder).encode(
+        f"Question: {question}\nSolution:\n\n" + "\n\n".join(steps) + "\n\n")
+    assert len(tagged) == len(native) and tokenizer.convert_tokens_to_ids(TAG) in tagged
+    tagged_hidden = module.model.eval()(input_ids=torch.tensor([tagged])).last_hidden_state
+    native_hidden = policy(input_ids=torch.tensor([native])).last_hidden_state
+    torch.testing.assert_close(tagged_hidden, native_hidden, atol=1e-5, rtol=1e-5)

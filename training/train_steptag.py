@@ -3,7 +3,10 @@
 - Model: the base causal LM's decoder (``--base``, by default the shipped policy)
   plus a fresh ``score = Linear(h, h) -> ReLU -> Linear(h, 2)`` read at each
   ``<extra_0>`` step tag. A tokenizer without ``<extra_0>`` gets it as a special
-  token and the embeddings are resized.
+  token and the embeddings are resized; the new tag starts as the embedding of the
+  step delimiter ``"\n\n"`` when that is one token (the shipped policy's case), so
+  the decoder first reads a tagged path exactly as the solution it was trained to
+  write, and the head reads the policy's own state at each step's end.
 - Data: reward samples JSONL (``--kind prm`` fine, ``hrm`` fine + coarse, ``orm``
   outcome), split by question with a seed, grouped into labelled paths
   (:mod:`hrmsearch.training.steptag_paths`): one row trains every labelled step of a
@@ -34,8 +37,9 @@ from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 from hrmsearch.assets import default_policy_path
 from hrmsearch.errors import HrmError
 from hrmsearch.scoring.formats import get_format
+from hrmsearch.scoring.formats.base import STEP_SPLIT
 from hrmsearch.scoring.formats.llama_prm import DECODERS, DecoderProcessRewardModel
-from hrmsearch.scoring.formats.qwen_prm import STEP_TAG
+from hrmsearch.scoring.formats.qwen_prm import STEP_TAG, step_tag_id
 from hrmsearch.scoring.formats.weights import load_named_weights
 from hrmsearch.torch_utils import pick_device
 from hrmsearch.training.samples import read_samples
@@ -99,12 +103,21 @@ def build_model(base: str, seed: int) -> tuple[object, DecoderProcessRewardModel
     causal = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
     if len(tokenizer) > causal.get_input_embeddings().num_embeddings:
         causal.resize_token_embeddings(len(tokenizer))
+        seed_tag_embedding(causal.get_input_embeddings().weight, tokenizer)
     config = causal.config
     config.architectures, config.num_labels = [ARCHITECTURES[model_type]], 2
     config.pad_token_id = tokenizer.pad_token_id
     module = DecoderProcessRewardModel(config)
     module.model.load_state_dict(causal.model.state_dict())
     return tokenizer, module
+
+
+def seed_tag_embedding(embeddings: torch.Tensor, tokenizer) -> None:
+    """Copy the step delimiter's embedding row to the (new) step tag's, when the delimiter is one token."""
+    delimiter = tokenizer.encode(STEP_SPLIT, add_special_tokens=False)
+    if len(delimiter) == 1:
+        with torch.no_grad():
+            embeddings[step_tag_id(tokenizer)] = embeddings[delimiter[0]]
 
 
 def save_folder(module: DecoderProcessRewardModel, tokenizer, folder: Path) -> None:
