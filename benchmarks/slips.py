@@ -20,15 +20,20 @@ from hrmsearch.scoring.windows import Window
 from hrmsearch.tasks import arith
 
 
+def slipped_step(rng: random.Random, problem) -> tuple[list[str], int, str]:
+    """``(reference steps, index, slip)``: a seeded step of the reference solution and that step with a wrong result."""
+    steps = problem.solution.split(arith.STEP_DELIMITER)
+    index = rng.randrange(len(steps) - 1)
+    lhs, result = steps[index].split(" = ")
+    return steps, index, f"{lhs} = {arith.wrong_result(rng, int(result))}"
+
+
 def right_and_slipped_windows(count: int, seed: int = 1) -> tuple[list[Window], list[Window]]:
-    """Fine windows of a correct arith step, and of the same step with a wrong result."""
+    """Fine windows of a correct arith-dev step, and of the same step with a wrong result."""
     rng = random.Random(seed)
     right, wrong = [], []
     for problem in arith.split("dev", size=count):
-        steps = problem.solution.split("\n\n")
-        index = rng.randrange(len(steps) - 1)
-        lhs, result = steps[index].split(" = ")
-        slip = f"{lhs} = {arith.wrong_result(rng, int(result))}"
+        steps, index, slip = slipped_step(rng, problem)
         right.append(Window(question=problem.question, previous=tuple(steps[:index]), current=steps[index]))
         wrong.append(Window(question=problem.question, previous=tuple(steps[:index]), current=slip))
     return right, wrong

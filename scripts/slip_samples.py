@@ -6,7 +6,7 @@
 
 For each problem one step of its reference solution (seeded choice) is written twice
 under the same question and previous steps: as it is (label 1) and with a wrong result
-(label 0, ``arith.wrong_result``), the pairs ``benchmarks/slips.py`` tests on `arith-dev`.
+(label 0), drawn by ``benchmarks/slips.py``'s ``slipped_step``, the pairs it tests on `arith-dev`.
 A reward model that cannot learn these exact labels cannot learn to check arithmetic
 from noisier Monte-Carlo labels either.
 """
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import random
 
+from hrmsearch.benchmarks.slips import slipped_step
 from hrmsearch.tasks import arith
 from hrmsearch.training.samples import RewardSample, write_samples
 
@@ -24,10 +25,7 @@ def slip_samples(problems: int, seed: int) -> list[RewardSample]:
     rng = random.Random(seed)
     samples = []
     for problem in arith.split("train", problems):
-        steps = problem.solution.split(arith.STEP_DELIMITER)
-        index = rng.randrange(len(steps) - 1)
-        lhs, result = steps[index].split(" = ")
-        slip = f"{lhs} = {arith.wrong_result(rng, int(result))}"
+        steps, index, slip = slipped_step(rng, problem)
         for current, label in ((steps[index], 1.0), (slip, 0.0)):
             samples.append(RewardSample(question=problem.question, previous=steps[:index], current=current,
                                         label=label, source=problem.id, step=index))
