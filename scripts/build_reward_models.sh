@@ -7,8 +7,13 @@
 # for all four (48 s / 86 s / 130 s / 23 s).
 #
 # 1. MCTS training trees on 300 arith train problems with the shipped policy
-#    (k=4 children per expansion so HNC can apply, 16 expansions per tree, 4 Monte-Carlo
-#    rollouts per new node; labels = fraction of correct rollouts through the node).
+#    (k=4 samples per expansion, 16 expanded leaves per tree, at least 4 Monte-Carlo
+#    rollouts through every child; labels = fraction of correct rollouts through the node).
+#    The shipped models were trained on trees of the earlier generator, which kept all k
+#    samples of an expansion as siblings (equal steps too) and rolled 4 out after each; the
+#    trees now come from the mcts strategy's tree code (equal steps are one node, a node's
+#    rollout steps become its children when it is expanded), so this script rebuilds the
+#    recipe, not the same bytes, and the times above are the earlier generator's.
 # 2. HNC over those trees (the paper's rule and defaults, seed 0).
 # 3. PRM / HRM / HRM+HNC samples from every labelled node (--select all: 300 trees
 #    are too few for the paper's balanced draw; split by problem, 20% held out) and

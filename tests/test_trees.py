@@ -113,6 +113,71 @@ def test_mcts_tree_labels_are_rollout_fractions_and_problems_batch():
         assert len(tree.nodes) > 1 + settings.k  # it expanded beyond the root
 
 
+def test_mcts_tree_hand_checked_two_rounds_branch_from_inside_rollouts():
+    # Round 1 expands the root into "0.0" (1) and "0.1" (2) and rolls out 2 solutions after each
+    # (rollout i of the script always continues the same way): after "0.0", "1.0 / boxed{0}" (wrong)
+    # and "1.1 / boxed{1}"; after "0.1", "boxed{1}" and "1.1 / boxed{1}". Values backed up:
+    # 4p(1-p) = 1 for node 1 (p = 1/2), 0 for node 2.
+    # Round 2 selects two leaves under virtual loss: node 1 (PUCT 1 + 0.5 sqrt(2) / 2), then node 2
+    # (node 1's pending loss leaves it 0.5 sqrt(3) / 3 against 0.5 sqrt(3) / 2). Their samples are
+    # the rollouts' first steps, so expanding them links the held rollout nodes and adds no new
+    # step; the linked open steps have 1 rollout through them (< 2), so 2 more are rolled out after each.
+    policy = ScriptedPolicy(scripted_steps)
+    settings = TreeSettings(mode="mcts", k=2, depth=3, rollouts=2, simulations=3, leaves_per_round=2)
+    trees, _ = grow(problems(2), settings, policy)
+    box = "The answer is \\boxed{1}."
+    shape = [(n.parent, n.step, n.depth, n.counts, n.rollouts, n.terminal, n.answer, n.correct) for n in trees[0].nodes]
+    assert shape == [
+        (None, "", 0, (6, 10), (0, 0), False, None, None),
+        (0, "0.0", 1, (3, 6), (0, 0), False, None, None),
+        (0, "0.1", 1, (3, 4), (0, 0), False, None, None),
+        (1, "1.0", 2, (1, 3), (1, 3), False, None, None),  # boxed{0} twice, boxed{1} once, held below it
+        (1, "1.1", 2, (2, 3), (2, 3), False, None, None),
+        (2, box, 2, (1, 1), (1, 1), True, "1", True),  # a rollout's final step, linked: no more rollouts
+        (2, "1.1", 2, (2, 3), (2, 3), False, None, None),
+    ]
+    assert [n.label for n in trees[0].nodes][:3] == [0.6, 0.5, 0.75]
+    assert trees[1].nodes == trees[0].nodes  # the same script for both problems
+    # round 1: expansion, rollouts; round 2: both leaves in one expansion, then the top-up rollouts;
+    # both problems in every call
+    assert [(len(prompts), params.n, bool(params.stop)) for prompts, params in policy.calls] == [
+        (2, 2, True), (4, 2, False), (4, 2, True), (6, 2, False),
+    ]
+
+
+def test_mcts_tree_one_leaf_per_round_goes_deeper_on_the_uncertain_branch():
+    # With one leaf per round, round 2 expands node 1 alone (linking its rollout steps "1.0" and
+    # "1.1", topped up to p = 1/3 and 2/3: value 8/9 each). Round 3 descends into node 1 again
+    # (q 25/27 + 0.5 * 2 / 4 against node 2's 0 + 0.5 * 2 / 2) and to its first child "1.0" (a tie),
+    # whose samples are its held rollout steps boxed{0} and boxed{1}, both final: no rollout call.
+    policy = ScriptedPolicy(scripted_steps)
+    settings = TreeSettings(mode="mcts", k=2, depth=3, rollouts=2, simulations=3, leaves_per_round=1)
+    trees, _ = grow(problems(1), settings, policy)
+    box = "The answer is \\boxed{%s}."
+    shape = [(n.parent, n.step, n.depth, n.counts, n.rollouts, n.terminal) for n in trees[0].nodes]
+    assert shape == [
+        (None, "", 0, (5, 8), (0, 0), False),
+        (0, "0.0", 1, (3, 6), (0, 0), False),
+        (0, "0.1", 1, (2, 2), (2, 2), False),  # its rollouts' steps were never expanded: held, counted here
+        (1, "1.0", 2, (1, 3), (0, 0), False),
+        (3, box % 0, 3, (0, 2), (0, 2), True),
+        (1, "1.1", 2, (2, 3), (2, 3), False),
+        (3, box % 1, 3, (1, 1), (1, 1), True),
+    ]
+    assert [(len(prompts), bool(params.stop)) for prompts, params in policy.calls] == [
+        (1, True), (2, False), (1, True), (2, False), (1, True),
+    ]
+
+
+def test_mcts_tree_stops_when_every_leaf_is_at_the_depth_cap():
+    policy = ScriptedPolicy(scripted_steps)
+    settings = TreeSettings(mode="mcts", k=2, depth=2, rollouts=2, simulations=50, leaves_per_round=2)
+    trees, _ = grow(problems(1), settings, policy)
+    # the root, its two children, and their linked rollout steps at depth 2 (rolled out, never expanded)
+    assert max(n.depth for n in trees[0].nodes) == 2 and len(trees[0].nodes) == 7
+    assert len(policy.calls) == 4 and trees[0].nodes[0].counts == (6, 10)
+
+
 def test_resume_after_kill_loses_no_finished_tree_and_redoes_none(tmp_path):
     out = tmp_path / "trees.jsonl"
     store = JsonlStore(out, TreeRecord)

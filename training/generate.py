@@ -6,13 +6,22 @@ Scheduler then merges all problems into one policy call per level). A step is
 final when the model ends or states a boxed answer; its answer is graded against
 the gold one. Leaves that never answered (depth cap, empty step) count as wrong.
 
-``mcts``: ``simulations`` times, descend by PUCT to an unexpanded open node,
-expand it into ``k`` children (one Generate) and run ``rollouts`` Monte-Carlo
-completions from each new open child (one Generate), Math-Shepherd / OmegaPRM
-style; the rollouts are requested and read with MCTS search's own code
-(``hrmsearch.search.rollouts``: one fixed token budget, cut after the first
-boxed answer). The value backed up is the label uncertainty ``4 p (1 - p)`` of each new
-child, so the budget goes where labels are uncertain.
+``mcts``: grown with the ``mcts`` strategy's tree code (``hrmsearch.search.mcts_tree``):
+each round selects up to ``leaves_per_round`` leaves by PUCT under virtual loss,
+expands them all in ONE Generate into their distinct next steps (``k`` samples;
+the rollout steps a leaf holds become children too), and rolls out ``rollouts``
+Monte-Carlo completions in ONE more Generate from every open child with fewer than
+``rollouts`` through it,
+Math-Shepherd / OmegaPRM style, read with the strategy's own rollout code
+(``hrmsearch.search.rollouts``: one fixed token budget, cut after the first boxed
+answer). A rollout's steps join the tree as held nodes, so a later expansion of
+one of them branches from inside the rollout; the record keeps the expanded
+nodes, and a held node's outcomes count at its nearest expanded ancestor. The
+value backed up from each child of an expanded leaf is its label uncertainty
+``4 p (1 - p)``, so the budget goes where labels are uncertain. A node that
+ended the solution or sits at ``depth`` is closed: its prior drops to 0 and a
+re-visit backs up 0 at no model cost, so selection moves on to open leaves.
+``simulations`` counts expanded leaves.
 
 Labels (see ``labels.py``) are then the correct fraction of the outcomes in a
 node's subtree. Finished trees are handed to ``on_tree`` (e.g. a store append)
@@ -21,7 +30,6 @@ as soon as their problem completes.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
@@ -35,6 +43,7 @@ from hrmsearch.engine.base import StepSample
 from hrmsearch.jsonl import JsonlStore
 from hrmsearch.records import Problem, Solution
 from hrmsearch.search.context import SearchContext, is_final
+from hrmsearch.search.mcts_tree import SearchState, add_rollout, expand
 from hrmsearch.search.requests import Generate
 from hrmsearch.search.rollouts import rollout_request, split_continuation
 from hrmsearch.search.scheduler import Scheduler
@@ -43,6 +52,9 @@ from hrmsearch.training.tree_records import TreeNode, TreeRecord, TreeSettings
 
 Grade = Callable[[str | None, str | None], bool]
 ROLLOUT_STEPS = 12  # max_steps of the search context (complete solutions)
+VIRTUAL_LOSS = 1.0  # value a pending selection counts as losing (the mcts strategy's default)
+FPU = 0.0  # value of an unvisited child: never read, every child is backed up once it exists
+SELECTIONS_PER_EXPANSION = 16  # at most: a closed node selected again backs up 0 at no model cost
 
 
 @dataclass
@@ -101,7 +113,7 @@ class Growth:
                 self.rollouts[node] = [0, 1]
 
 
-Coroutine = Generator[Generate, Any, Growth]
+Coroutine = Generator[Generate, Any, Any]
 
 
 def bfs_tree(ctx: SearchContext, settings: TreeSettings, grade: Grade) -> Coroutine:
@@ -114,55 +126,31 @@ def bfs_tree(ctx: SearchContext, settings: TreeSettings, grade: Grade) -> Corout
         children = [growth.add(ctx, parent, s, grade) for parent, row in zip(frontier, results, strict=True) for s in row]
         frontier = [child for child in children if not growth.terminal[child]]
     growth.mark_unanswered_leaves()
-    return growth
+    return growth.to_tree(ctx.problem, settings, ctx.config.seed)
 
 
 @dataclass
-class Puct:
-    """Visit counts and backed-up values for PUCT selection over a Growth."""
+class Outcomes:
+    """Graded rollout outcomes: ``at`` the node each one ended on, ``below`` summed up each node's path."""
 
-    c_puct: float
-    max_depth: int
-    visits: list[int] = field(default_factory=lambda: [0])
-    values: list[float] = field(default_factory=lambda: [0.0])
-    closed: list[bool] = field(default_factory=lambda: [False])
+    at: dict[int, list[int]] = field(default_factory=dict)
+    below: dict[int, list[int]] = field(default_factory=dict)
 
-    def grow(self, growth: Growth) -> None:
-        """Register nodes added to ``growth`` since the last call."""
-        for node in range(len(self.visits), len(growth.parents)):
-            self.visits.append(0)
-            self.values.append(0.0)
-            self.closed.append(growth.terminal[node] or growth.depths[node] >= self.max_depth)
+    def add(self, state: SearchState, node: int, correct: bool) -> None:
+        for counts, nodes in ((self.at, [node]), (self.below, state.tree.path(node))):
+            for n in nodes:
+                pair = counts.setdefault(n, [0, 0])
+                pair[0] += int(correct)
+                pair[1] += 1
 
-    def select(self, growth: Growth) -> int | None:
-        """The open unexpanded node PUCT leads to; None when the whole tree is closed."""
-        node = 0
-        while growth.kids[node]:
-            open_kids = [kid for kid in growth.kids[node] if not self.closed[kid]]
-            if not open_kids:
-                return None
-            scale = self.c_puct * math.sqrt(self.visits[node] + 1) / len(growth.kids[node])
-            node = max(open_kids, key=lambda kid: self.q(kid) + scale / (1 + self.visits[kid]))
-        return None if self.closed[node] else node
+    def total(self, node: int) -> int:
+        return self.below.get(node, (0, 0))[1]
 
-    def q(self, node: int) -> float:
-        return self.values[node] / self.visits[node] if self.visits[node] else 0.0
-
-    def backup(self, growth: Growth, node: int, value: float) -> None:
-        while True:
-            self.visits[node] += 1
-            self.values[node] += value
-            if node == 0:
-                return
-            node = growth.parents[node]
-
-    def close_up(self, growth: Growth, node: int) -> None:
-        """Close ``node`` and its ancestors once all their children are closed."""
-        while growth.kids[node] and all(self.closed[kid] for kid in growth.kids[node]):
-            self.closed[node] = True
-            if node == 0:
-                return
-            node = growth.parents[node]
+    def uncertainty(self, node: int) -> float:
+        """``4 p (1 - p)`` of the node's Monte-Carlo fraction ``p`` (0 before any outcome)."""
+        correct, total = self.below.get(node, (0, 0))
+        p = correct / total if total else 0.0
+        return 4 * p * (1 - p)
 
 
 def rollout_answer(ctx: SearchContext, prefix: list[str], sample: StepSample) -> str | None:
@@ -171,29 +159,92 @@ def rollout_answer(ctx: SearchContext, prefix: list[str], sample: StepSample) ->
     return ctx.trajectory(prefix + continuation.steps, continuation.finished).answer
 
 
-def mcts_tree(ctx: SearchContext, settings: TreeSettings, grade: Grade) -> Coroutine:
-    growth = Growth()
-    puct = Puct(settings.c_puct, settings.depth)
-    for _ in range(settings.simulations):
-        leaf = puct.select(growth)
-        if leaf is None:
+def final_answer(ctx: SearchContext, state: SearchState, node: int) -> str | None:
+    return ctx.trajectory(state.paths[node], finished=True).answer
+
+
+def expand_leaves(
+    ctx: SearchContext, state: SearchState, outcomes: Outcomes, leaves: list[int], settings: TreeSettings,
+    grade: Grade,
+) -> Coroutine:
+    """ONE Generate expands every leaf, ONE more rolls out ``rollouts`` solutions after every open child
+    with fewer rollouts through it (a linked rollout step has one or a few); the children to back up."""
+    rows = yield from ctx.next_steps([state.paths[leaf] for leaf in leaves], n=settings.k)
+    children, fresh = [], []
+    for leaf, row in zip(leaves, rows, strict=True):
+        first_new = state.tree.size
+        expand(state, leaf, row, "uniform", settings.depth)
+        kids = state.tree.children(leaf)
+        children += kids or [leaf]  # no child: the solution ended at the leaf
+        fresh += [kid for kid in kids if kid >= first_new] or ([] if kids else [leaf])
+    for node in fresh:
+        if node in state.final:
+            outcomes.add(state, node, bool(grade(final_answer(ctx, state, node), ctx.problem.answer)))
+    to_roll = [node for node in children if node not in state.final and outcomes.total(node) < settings.rollouts]
+    if to_roll:
+        request = rollout_request(ctx, [state.paths[node] for node in to_roll], settings.rollouts,
+                                  settings.rollout_tokens)
+        for node, samples in zip(to_roll, (yield request), strict=True):
+            for sample in samples:
+                end = add_rollout(ctx, state, node, sample, ROLLOUT_STEPS)
+                answer = rollout_answer(ctx, state.paths[node], sample)
+                outcomes.add(state, end, bool(grade(answer, ctx.problem.answer)))
+    return children
+
+
+def mcts_tree(ctx: SearchContext, settings: TreeSettings, grade: Grade) -> Generator[Generate, Any, TreeRecord]:
+    """Grow the tree with the mcts strategy's tree code; the values backed up are label uncertainties."""
+    state, outcomes, expansions = SearchState(), Outcomes(), 0
+    while expansions < settings.simulations and state.selections < SELECTIONS_PER_EXPANSION * settings.simulations:
+        count = min(settings.leaves_per_round, settings.simulations - expansions)
+        leaves = state.tree.select_leaves(count, settings.c_puct, "puct", VIRTUAL_LOSS, FPU).tolist()
+        state.selections += len(leaves)
+        open_leaves = [leaf for leaf in leaves if not state.tree.terminal[leaf]]
+        revisits = [leaf for leaf in leaves if state.tree.terminal[leaf]]
+        children = (yield from expand_leaves(ctx, state, outcomes, open_leaves, settings, grade)) if open_leaves else []
+        expansions += len(open_leaves)
+        state.tree.release(leaves)
+        for node in children + open_leaves:
+            if state.tree.terminal[node]:  # closed: only its backed-up value draws selection back
+                state.tree.prior[node] = 0.0
+        state.tree.backup_many(children + revisits, [outcomes.uncertainty(c) for c in children] + [0.0] * len(revisits))
+        if not open_leaves and not has_open_leaf(state):
             break
-        (row,) = yield from ctx.next_steps([growth.paths[leaf]], n=settings.k)
-        children = [growth.add(ctx, leaf, sample, grade) for sample in row]
-        puct.grow(growth)
-        unfinished = [child for child in children if not growth.terminal[child]]
-        if unfinished:
-            results = yield rollout_request(
-                ctx, [growth.paths[c] for c in unfinished], settings.rollouts, settings.rollout_tokens
-            )
-            for child, samples in zip(unfinished, results, strict=True):
-                graded = [grade(rollout_answer(ctx, growth.paths[child], s), ctx.problem.answer) for s in samples]
-                growth.rollouts[child] = [sum(map(bool, graded)), len(graded)]
-        for child in children:
-            p = growth.rollouts[child][0] / max(1, growth.rollouts[child][1])
-            puct.backup(growth, child, 4 * p * (1 - p))
-        puct.close_up(growth, leaf)
-    return growth
+    return mcts_record(ctx, state, outcomes, settings, grade)
+
+
+def has_open_leaf(state: SearchState) -> bool:
+    tree = state.tree
+    return any(tree.is_leaf(node) and not tree.terminal[node] for node in range(tree.size) if node not in state.unlinked())
+
+
+def mcts_record(
+    ctx: SearchContext, state: SearchState, outcomes: Outcomes, settings: TreeSettings, grade: Grade
+) -> TreeRecord:
+    """The expanded nodes as a TreeRecord; a held rollout node's outcomes count at its nearest expanded ancestor."""
+    held = state.unlinked()
+    kept = [node for node in range(state.tree.size) if node not in held]
+    new_id = {node: index for index, node in enumerate(kept)}
+    rollouts = [[0, 0] for _ in kept]
+    for node, (correct, total) in outcomes.at.items():
+        while node in held:
+            node = int(state.tree.parent[node])
+        rollouts[new_id[node]][0] += correct
+        rollouts[new_id[node]][1] += total
+    parents = [0] + [new_id[int(state.tree.parent[node])] for node in kept[1:]]
+    correct, total = subtree_counts(parents, [r[0] for r in rollouts], [r[1] for r in rollouts])
+    nodes = []
+    for index, node in enumerate(kept):
+        final = node in state.final
+        answer = final_answer(ctx, state, node) if final else None
+        nodes.append(TreeNode(
+            id=index, parent=parents[index] if index else None, step=state.tree.texts[node],
+            depth=int(state.tree.depth[node]), label=fraction(correct[index], total[index]),
+            counts=(correct[index], total[index]), rollouts=tuple(rollouts[index]), terminal=final,
+            answer=answer, correct=bool(grade(answer, ctx.problem.answer)) if final else None,
+        ))
+    return TreeRecord(problem_id=ctx.problem.id, question=ctx.problem.question, answer=ctx.problem.answer,
+                      settings=settings, seed=ctx.config.seed, nodes=nodes)
 
 
 GROWERS = {"bfs": bfs_tree, "mcts": mcts_tree}
@@ -208,11 +259,10 @@ def tree_context(problem: Problem, prompts: Any, settings: TreeSettings, seed: i
 
 
 def tree_task(
-    ctx: SearchContext, settings: TreeSettings, grade: Grade, seed: int, on_tree: Callable[[TreeRecord], None]
+    ctx: SearchContext, settings: TreeSettings, grade: Grade, on_tree: Callable[[TreeRecord], None]
 ) -> Generator[Generate, Any, Solution]:
     """One problem's tree, handed to ``on_tree``; returns a Solution carrying the cost."""
-    growth = yield from GROWERS[settings.mode](ctx, settings, grade)
-    on_tree(growth.to_tree(ctx.problem, settings, seed))
+    on_tree((yield from GROWERS[settings.mode](ctx, settings, grade)))
     return ctx.solution(None)
 
 
@@ -229,7 +279,7 @@ def generate_trees(
     scheduler = scheduler or Scheduler(policy, seed=seed)
 
     def make(problem: Problem):
-        return tree_task(tree_context(problem, policy.prompts, settings, seed), settings, grade, seed, on_tree)
+        return tree_task(tree_context(problem, policy.prompts, settings, seed), settings, grade, on_tree)
 
     return scheduler.run(problems, f"trees-{settings.mode}", make)
 

@@ -45,7 +45,8 @@ class TreeSettings(Record):
     max_step_tokens: int = Field(96, ge=1)
     rollouts: int = Field(4, ge=1, description="mcts: Monte-Carlo rollouts per new node")
     rollout_tokens: int = Field(256, ge=1, description="mcts: token budget of one rollout (fits a 512 context)")
-    simulations: int = Field(20, ge=1, description="mcts: expansions per tree")
+    simulations: int = Field(20, ge=1, description="mcts: expanded leaves per tree")
+    leaves_per_round: int = Field(4, ge=1, description="mcts: leaves expanded together (under virtual loss)")
     c_puct: float = Field(1.0, ge=0.0)
     policy: str = "default"
 

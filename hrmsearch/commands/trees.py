@@ -26,7 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--depth", type=int, default=5, help="deepest step")
     parser.add_argument("--rollouts", type=int, default=4, help="mcts: Monte-Carlo rollouts per new node")
     parser.add_argument("--rollout-tokens", type=int, default=256, help="mcts: token budget of one rollout")
-    parser.add_argument("--simulations", type=int, default=20, help="mcts: expansions per tree")
+    parser.add_argument("--simulations", type=int, default=20, help="mcts: expanded leaves per tree")
+    parser.add_argument("--leaves-per-round", type=int, default=4, help="mcts: leaves expanded together")
     parser.add_argument("--temperature", type=float, default=1.0)
     parser.add_argument("--max-step-tokens", type=int, default=96)
     parser.add_argument("--limit", type=int, default=None, help="first N problems")
@@ -62,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     settings = parse_config(
         TreeSettings, mode=args.mode, k=args.k, depth=args.depth,
         rollouts=args.rollouts, rollout_tokens=args.rollout_tokens,
-        simulations=args.simulations, temperature=args.temperature, max_step_tokens=args.max_step_tokens,
+        simulations=args.simulations, leaves_per_round=args.leaves_per_round, temperature=args.temperature, max_step_tokens=args.max_step_tokens,
         policy=args.policy or "default",
     )
     if args.batch_problems < 1:

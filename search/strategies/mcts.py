@@ -12,7 +12,8 @@ virtual loss, then, for all open leaves of the round together:
    simulations and so fewer, fuller rounds; docs/results/mcts_sweep.md).
    A rollout's steps join the tree as a chain of nodes below the child, held out
    of the child lists until their parent is expanded, so a later selection that
-   stops at a rollout node branches from inside the rollout;
+   stops at a rollout node branches from inside the rollout (``search/mcts_tree.py``,
+   the tree code MCTS training trees share);
 3. score: ONE Score request gives every new node on an evaluated path its node
    score; a trajectory's score aggregates its node scores per ``RewardConfig``.
 
@@ -33,35 +34,22 @@ most-visited path is completed greedily (one more Generate).
 
 from __future__ import annotations
 
-import math
-from collections.abc import Generator, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Generator
+from typing import Any, Literal
 
 from pydantic import Field
 
 from hrmsearch.answers import normalize_for_vote
 from hrmsearch.config import SearchConfig
-from hrmsearch.engine.base import StepSample
 from hrmsearch.records import Solution, Trajectory
 from hrmsearch.scoring.aggregate import aggregate
-from hrmsearch.search.context import SearchContext, is_final, select_all
-from hrmsearch.search.rollouts import rollout_request, split_continuation
+from hrmsearch.search.context import SearchContext, select_all
+from hrmsearch.search.mcts_tree import SearchState, add_rollout, expand
+from hrmsearch.search.rollouts import rollout_request
 from hrmsearch.search.strategies.spec import StrategySpec
-
-if TYPE_CHECKING:
-    from hrmsearch.search.tree import Tree
 
 SELECTION_CAP = 4  # leaves selected per unit of budget at most (terminal re-visits cost no solution)
 Rule = Literal["visits", "value", "visit_vote", "weighted", "majority", "argmax"]
-
-
-def new_tree() -> Tree:
-    """An empty numba tree; numba is imported on first use, not when the strategies are (a ``__main__``
-    that imports numba before vLLM spawns its engine breaks the engine's start)."""
-    from hrmsearch.search.tree import Tree
-
-    return Tree()
 
 
 class MCTSConfig(SearchConfig):
@@ -87,110 +75,6 @@ class MCTSConfig(SearchConfig):
         return self.rollout_tokens or self.max_step_tokens * self.max_steps
 
 
-@dataclass
-class SearchState:
-    """The tree plus what its arrays cannot hold: step paths, node scores, finished trajectories."""
-
-    tree: Tree = field(default_factory=new_tree)
-    paths: list[list[str]] = field(default_factory=lambda: [[]])  # node -> its steps from the root
-    held: dict[int, list[int]] = field(default_factory=dict)  # node -> rollout nodes not yet linked below it
-    final: set[int] = field(default_factory=set)  # nodes whose path ended the solution
-    node_scores: dict[int, float] = field(default_factory=dict)
-    ends: dict[int, Trajectory] = field(default_factory=dict)  # terminal or rollout-end node -> trajectory
-    values: dict[int, float] = field(default_factory=dict)  # terminal node -> its value on a re-visit
-    produced: list[int] = field(default_factory=list)  # the end node of every solution, as produced
-    solutions: int = 0
-    selections: int = 0
-
-    def add(self, parent: int, text: str, prior: float, terminal: bool, linked: bool) -> int:
-        node = self.tree.add_node(parent, text, prior=prior, terminal=terminal, linked=linked)
-        self.paths.append(self.paths[parent] + [text])
-        if not linked:
-            self.held.setdefault(parent, []).append(node)
-        return node
-
-    def children(self, node: int) -> list[int]:
-        """Linked children, then held rollout nodes, in creation order."""
-        return self.tree.children(node) + self.held.get(node, [])
-
-    def candidates(self) -> list[Trajectory]:
-        """The finished trajectories, once per time the search produced one (a vote counts repeats)."""
-        return [self.ends[node] for node in self.produced if self.ends[node].finished]
-
-
-def step_priors(samples: Sequence[StepSample], held: int, rule: str) -> list[float]:
-    """Priors of the new distinct steps ``samples``, next to ``held`` linked rollout nodes (1 / siblings each)."""
-    total = len(samples) + held
-    if rule == "uniform" or not samples:
-        return [1.0 / total] * len(samples)
-    top = max(sample.logprob for sample in samples)
-    weights = [math.exp(sample.logprob - top) for sample in samples]
-    share = len(samples) / total
-    return [share * weight / sum(weights) for weight in weights]
-
-
-def distinct_steps(row: list[StepSample], known: set[str]) -> list[StepSample]:
-    """The first sample of each non-empty step text not in ``known``, in sampling order."""
-    found, seen = [], set(known)
-    for sample in row:
-        if (text := sample.text.strip()) and text not in seen:
-            seen.add(text)
-            found.append(sample)
-    return found
-
-
-def expand(ctx: SearchContext, state: SearchState, leaf: int, row: list[StepSample]) -> tuple[int, list[int]]:
-    """Link ``leaf``'s held rollout nodes and add its distinct new steps; (simulated child, new terminal nodes).
-
-    The simulated child is the node of the leaf's first non-empty sample; when every sample
-    is empty and nothing is held, the solution ends at the leaf, which becomes terminal.
-    """
-    held = state.held.pop(leaf, [])
-    by_text = {state.tree.texts[node]: node for node in held}
-    new = distinct_steps(row, set(by_text))
-    for node in held:
-        state.tree.link(node)
-        state.tree.prior[node] = 1.0 / (len(new) + len(held))
-    depth_cap = int(state.tree.depth[leaf]) + 1 >= ctx.config.max_steps
-    terminal = []
-    for sample, prior in zip(new, step_priors(new, len(held), ctx.config.prior), strict=True):
-        text = sample.text.strip()
-        final = is_final(sample, text)
-        by_text[text] = state.add(leaf, text, prior, final or depth_cap, linked=True)
-        if final:
-            state.final.add(by_text[text])
-        if final or depth_cap:
-            terminal.append(by_text[text])
-    first = next((s.text.strip() for s in row if s.text.strip()), None)
-    if first is not None:
-        return by_text[first], terminal
-    if held:
-        return held[0], terminal
-    state.tree.terminal[leaf] = True
-    state.final.add(leaf)
-    return leaf, [leaf]
-
-
-def add_rollout(ctx: SearchContext, state: SearchState, child: int, sample: StepSample) -> int:
-    """The rollout's steps as held nodes below ``child`` (cut at ``max_steps``); its last node.
-
-    A step the tree already holds at that place (linked or held) is reused, not added again.
-    """
-    continuation = split_continuation(ctx, sample)
-    cap = ctx.config.max_steps
-    steps = continuation.steps[: max(0, cap - len(state.paths[child]))]
-    finished = continuation.finished and len(steps) == len(continuation.steps)
-    node = child
-    for index, text in enumerate(steps):
-        at_end = index == len(steps) - 1 and (finished or len(state.paths[node]) + 1 >= cap)
-        same = [c for c in state.children(node) if state.tree.texts[c] == text]
-        node = same[0] if same else state.add(node, text, 1.0, terminal=at_end, linked=False)
-    if finished:  # (node is the child itself when the model ended right after it)
-        state.tree.terminal[node] = True
-        state.final.add(node)
-    return node
-
-
 def expand_and_roll_out(
     ctx: SearchContext, state: SearchState, leaves: list[int]
 ) -> Generator[Any, Any, tuple[list[tuple[int, int]], list[int]]]:
@@ -204,7 +88,7 @@ def expand_and_roll_out(
                                      logprobs=config.prior == "logprob")
     simulated, terminal = [], []
     for leaf, row in zip(leaves, rows, strict=True):
-        child, new_terminal = expand(ctx, state, leaf, row)
+        child, new_terminal = expand(state, leaf, row, config.prior, config.max_steps)
         simulated.append(child)
         terminal += new_terminal
     open_children = [child for child in simulated if not state.tree.terminal[child]]
@@ -214,7 +98,7 @@ def expand_and_roll_out(
             ctx, [state.paths[c] for c in open_children], config.rollouts, config.rollout_budget
         )
         for child, samples in zip(open_children, (yield request), strict=True):
-            ends += [(add_rollout(ctx, state, child, sample), child) for sample in samples]
+            ends += [(add_rollout(ctx, state, child, sample, config.max_steps), child) for sample in samples]
     return ends, terminal
 
 
