@@ -8,12 +8,15 @@ its depth, on a path of reference steps), ``slip`` (an equation whose result is 
 ``semantic`` (a right equation that is not the reference step: wrong operand or
 operation), ``wait`` (a ``Wait, ...`` correction), ``other`` (anything else there,
 e.g. the answer line), ``after-off`` (any step below a step that left the reference).
-Prints each category's node count and mean label, then one JSON line.
+Prints each category's node count and mean label, then one JSON line that also holds
+``reference_vs_slip_auc``: the chance that a reference node's label is above a slip
+node's (ties count half), how well the labels tell the two apart.
 """
 
 from __future__ import annotations
 
 import argparse
+import bisect
 import json
 import re
 from collections import defaultdict
@@ -50,6 +53,16 @@ def tree_categories(tree: dict, reference: list[str]) -> list[tuple[str, float]]
     return labelled
 
 
+def separation(high: list[float], low: list[float]) -> float | None:
+    """P(a value of ``high`` > one of ``low``), ties half; None when either is empty."""
+    if not high or not low:
+        return None
+    ordered = sorted(low)
+    wins = sum(bisect.bisect_left(ordered, h) + 0.5 * (bisect.bisect_right(ordered, h) - bisect.bisect_left(ordered, h))
+               for h in high)
+    return round(wins / (len(high) * len(low)), 4)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("trees")
@@ -66,7 +79,8 @@ def main() -> None:
                for kind, values in sorted(labels.items(), key=lambda item: -len(item[1]))}
     for kind, row in summary.items():
         print(f"{kind:10s} {row['nodes']:8d} {row['mean_label']:.3f}")
-    print(json.dumps({"trees": len(trees), "categories": summary}))
+    auc = separation(labels["reference"], labels["slip"])
+    print(json.dumps({"trees": len(trees), "categories": summary, "reference_vs_slip_auc": auc}))
 
 
 if __name__ == "__main__":
