@@ -74,8 +74,10 @@ class SearchState:
 
 def step_priors(samples: Sequence[StepSample], held: int, rule: str) -> list[float]:
     """Priors of the new distinct steps ``samples``, next to ``held`` linked rollout nodes (1 / siblings each)."""
+    if not samples:
+        return []
     total = len(samples) + held
-    if rule == "uniform" or not samples:
+    if rule == "uniform":
         return [1.0 / total] * len(samples)
     top = max(sample.logprob for sample in samples)
     weights = [math.exp(sample.logprob - top) for sample in samples]
@@ -94,7 +96,7 @@ def distinct_steps(row: list[StepSample], known: set[str]) -> list[StepSample]:
 
 
 def expand(
-    state: SearchState, leaf: int, row: list[StepSample], prior: str, max_depth: int
+    state: SearchState, leaf: int, row: list[StepSample], prior_rule: str, max_depth: int
 ) -> tuple[int, list[int]]:
     """Link ``leaf``'s held rollout nodes and add its distinct new steps; (simulated child, new terminal nodes).
 
@@ -111,7 +113,7 @@ def expand(
         state.tree.prior[node] = 1.0 / (len(new) + len(held))
         state.tree.terminal[node] |= depth_cap  # (a search's rollout already ends there)
     terminal = []
-    for sample, weight in zip(new, step_priors(new, len(held), prior), strict=True):
+    for sample, weight in zip(new, step_priors(new, len(held), prior_rule), strict=True):
         text = sample.text.strip()
         final = is_final(sample, text)
         by_text[text] = state.add(leaf, text, weight, final or depth_cap, linked=True)

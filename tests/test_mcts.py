@@ -205,3 +205,12 @@ def test_mcts_is_registered_and_its_budget_is_complete_solutions():
     assert spec.needs_reward and "complete solutions" in spec.budget
     assert spec.budget_options(8) == {"n": 8}
     assert strategy_config("mcts", n=8).n == 8
+
+
+def test_a_root_whose_samples_are_all_empty_ends_the_search_without_an_error():
+    # every sampled first step empty, nothing held: the solution ends at the root (priors of no
+    # steps once divided by zero)
+    policy = ScriptedPolicy(lambda question, steps, index: "")
+    solutions, (state,) = search_with_state(policy, ScriptedScorer(lambda window: 0.5), n=2)
+    assert state.tree.size == 1 and 0 in state.final
+    assert solutions[0].answer is None

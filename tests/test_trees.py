@@ -178,6 +178,55 @@ def test_mcts_tree_stops_when_every_leaf_is_at_the_depth_cap():
     assert len(policy.calls) == 4 and trees[0].nodes[0].counts == (6, 10)
 
 
+def branching_steps(question, steps, index):
+    """k = 3 samples, one rollout (sample 0): equal samples, final samples and a step only sampling finds."""
+    box = "The answer is \\boxed{%s}."
+    if not steps:
+        return ["a", "a", box % 1][index]
+    if steps == ["a"]:
+        return ["b", "c", box % 2][index]
+    return box % 1
+
+
+def test_mcts_tree_merges_equal_samples_grades_final_ones_and_stops_when_all_is_closed(monkeypatch):
+    # Round 1: the root's samples a, a, boxed{1} give two children (a; boxed{1}, final and right);
+    # one rollout after "a" ("b", boxed{1}) is held below it. Round 2 selects "a" and, under its
+    # virtual loss, the closed boxed{1} (prior 0, q 0 against a's (0 - 1) / 2 + 0.5 sqrt(3) / 3).
+    # Expanding "a" at depth 1 of 2 links "b" (already rolled out once) and adds "c" and boxed{2}
+    # (final, wrong), all at the depth cap; only "c" needs its rollout. Round 3 finds every leaf
+    # closed and stops: three selections in all, though simulations = 3 allow more.
+    from hrmsearch.search.tree import Tree
+
+    selections = []
+    select = Tree.select_leaves
+    monkeypatch.setattr(Tree, "select_leaves", lambda self, *a, **kw: selections.append(1) or select(self, *a, **kw))
+    policy = ScriptedPolicy(branching_steps)
+    settings = TreeSettings(mode="mcts", k=3, depth=2, rollouts=1, simulations=3, leaves_per_round=2)
+    trees, _ = grow(problems(1), settings, policy)
+    box = "The answer is \\boxed{%s}."
+    shape = [(n.parent, n.step, n.depth, n.counts, n.terminal, n.answer, n.correct) for n in trees[0].nodes]
+    assert shape == [
+        (None, "", 0, (3, 4), False, None, None),
+        (0, "a", 1, (2, 3), False, None, None),
+        (0, box % 1, 1, (1, 1), True, "1", True),
+        (1, "b", 2, (1, 1), False, None, None),
+        (1, "c", 2, (1, 1), False, None, None),
+        (1, box % 2, 2, (0, 1), True, "2", False),
+    ]
+    assert [(len(prompts), params.n, bool(params.stop)) for prompts, params in policy.calls] == [
+        (1, 3, True), (1, 1, False), (1, 3, True), (1, 1, False),
+    ]
+    assert len(selections) == 3
+
+
+def test_mcts_tree_whose_root_samples_only_empty_steps_ends_answerless():
+    policy = ScriptedPolicy(lambda question, steps, index: "" if not steps else "1")
+    trees, _ = grow(problems(1), TreeSettings(mode="mcts", k=2, rollouts=2, simulations=4), policy)
+    (root,) = trees[0].nodes
+    assert root.counts == (0, 1) and root.label == 0.0  # one wrong outcome, no number read as an answer
+    assert len(policy.calls) == 1
+
+
 def test_resume_after_kill_loses_no_finished_tree_and_redoes_none(tmp_path):
     out = tmp_path / "trees.jsonl"
     store = JsonlStore(out, TreeRecord)

@@ -10,13 +10,15 @@ the gold one. Leaves that never answered (depth cap, empty step) count as wrong.
 each round selects up to ``leaves_per_round`` leaves by PUCT under virtual loss,
 expands them all in ONE Generate into their distinct next steps (``k`` samples;
 the rollout steps a leaf holds become children too), and rolls out ``rollouts``
-Monte-Carlo completions in ONE more Generate from every open child with fewer than
-``rollouts`` through it,
+Monte-Carlo completions in ONE more Generate after every child that did not end
+the solution and has fewer than ``rollouts`` through it,
 Math-Shepherd / OmegaPRM style, read with the strategy's own rollout code
 (``hrmsearch.search.rollouts``: one fixed token budget, cut after the first boxed
 answer). A rollout's steps join the tree as held nodes, so a later expansion of
-one of them branches from inside the rollout; the record keeps the expanded
-nodes, and a held node's outcomes count at its nearest expanded ancestor. The
+one of them branches from inside the rollout; the record keeps the linked nodes
+(the root, every expanded leaf and its children), and a held node's outcomes count
+at its nearest linked ancestor. A leaf whose samples are all empty ended answerless
+(one wrong outcome). The
 value backed up from each child of an expanded leaf is its label uncertainty
 ``4 p (1 - p)``, so the budget goes where labels are uncertain. A node that
 ended the solution or sits at ``depth`` is closed: its prior drops to 0 and a
@@ -59,7 +61,7 @@ SELECTIONS_PER_EXPANSION = 16  # at most: a closed node selected again backs up 
 
 @dataclass
 class Growth:
-    """A tree being grown: parallel per-node lists, parents before children."""
+    """A tree as parallel per-node lists, parents before children: grown by bfs, filled from an MCTS state."""
 
     parents: list[int] = field(default_factory=lambda: [0])
     steps: list[str] = field(default_factory=lambda: [""])
@@ -72,20 +74,27 @@ class Growth:
     kids: list[list[int]] = field(default_factory=lambda: [[]])
 
     def add(self, ctx: SearchContext, parent: int, sample: StepSample, grade: Grade) -> int:
-        """Append the child of ``parent`` that ``sample`` states; grade it when it is final."""
+        """bfs: append the child of ``parent`` that ``sample`` states; grade it when it is final."""
         text = sample.text.strip()
-        node = len(self.parents)
         path = self.paths[parent] + [text] if text else list(self.paths[parent])
         final = not text or is_final(sample, text)
         answer = ctx.trajectory(path, finished=True).answer if final and text else None
+        correct = bool(grade(answer, ctx.problem.answer)) if final else None
+        return self.append(parent, text, path, final, answer, correct, [int(bool(correct)), 1] if final else [0, 0])
+
+    def append(
+        self, parent: int, text: str, path: list[str], final: bool, answer: str | None, correct: bool | None,
+        rollouts: list[int],
+    ) -> int:
+        node = len(self.parents)
         self.parents.append(parent)
         self.steps.append(text)
         self.paths.append(path)
         self.depths.append(self.depths[parent] + 1)
         self.terminal.append(final)
         self.answers.append(answer)
-        self.correct.append(bool(grade(answer, ctx.problem.answer)) if final else None)
-        self.rollouts.append([int(bool(self.correct[-1])), 1] if final else [0, 0])
+        self.correct.append(correct)
+        self.rollouts.append(rollouts)
         self.kids.append([])
         self.kids[parent].append(node)
         return node
@@ -113,7 +122,7 @@ class Growth:
                 self.rollouts[node] = [0, 1]
 
 
-Coroutine = Generator[Generate, Any, Any]
+Coroutine = Generator[Generate, Any, Any]  # a tree grower returns its TreeRecord
 
 
 def bfs_tree(ctx: SearchContext, settings: TreeSettings, grade: Grade) -> Coroutine:
@@ -131,10 +140,13 @@ def bfs_tree(ctx: SearchContext, settings: TreeSettings, grade: Grade) -> Corout
 
 @dataclass
 class Outcomes:
-    """Graded rollout outcomes: ``at`` the node each one ended on, ``below`` summed up each node's path."""
+    """Graded rollout outcomes: ``at[n]`` the ones that ended on node n, ``below[n]`` those at n or
+    anywhere under it (held rollout nodes included); ``answerless``: leaves whose expansion sampled
+    only empty steps, so that the solution ended there without an answer."""
 
     at: dict[int, list[int]] = field(default_factory=dict)
     below: dict[int, list[int]] = field(default_factory=dict)
+    answerless: set[int] = field(default_factory=set)
 
     def add(self, state: SearchState, node: int, correct: bool) -> None:
         for counts, nodes in ((self.at, [node]), (self.below, state.tree.path(node))):
@@ -152,6 +164,10 @@ class Outcomes:
         p = correct / total if total else 0.0
         return 4 * p * (1 - p)
 
+    def final_answer(self, ctx: SearchContext, state: SearchState, node: int) -> str | None:
+        """The answer the final ``node`` states (None when its solution ended answerless)."""
+        return None if node in self.answerless else ctx.trajectory(state.paths[node], finished=True).answer
+
 
 def rollout_answer(ctx: SearchContext, prefix: list[str], sample: StepSample) -> str | None:
     """The answer a rollout states, read as MCTS search reads it (``split_continuation``)."""
@@ -159,27 +175,25 @@ def rollout_answer(ctx: SearchContext, prefix: list[str], sample: StepSample) ->
     return ctx.trajectory(prefix + continuation.steps, continuation.finished).answer
 
 
-def final_answer(ctx: SearchContext, state: SearchState, node: int) -> str | None:
-    return ctx.trajectory(state.paths[node], finished=True).answer
-
-
 def expand_leaves(
     ctx: SearchContext, state: SearchState, outcomes: Outcomes, leaves: list[int], settings: TreeSettings,
     grade: Grade,
 ) -> Coroutine:
-    """ONE Generate expands every leaf, ONE more rolls out ``rollouts`` solutions after every open child
-    with fewer rollouts through it (a linked rollout step has one or a few); the children to back up."""
+    """ONE Generate expands every leaf; ONE more rolls out ``rollouts`` solutions after every child that
+    did not end the solution and has fewer rollouts through it (a linked rollout step has one or a
+    few); the children to back up (the leaf itself when its solution ended there)."""
     rows = yield from ctx.next_steps([state.paths[leaf] for leaf in leaves], n=settings.k)
-    children, fresh = [], []
+    children, new_final = [], []
     for leaf, row in zip(leaves, rows, strict=True):
         first_new = state.tree.size
         expand(state, leaf, row, "uniform", settings.depth)
-        kids = state.tree.children(leaf)
-        children += kids or [leaf]  # no child: the solution ended at the leaf
-        fresh += [kid for kid in kids if kid >= first_new] or ([] if kids else [leaf])
-    for node in fresh:
-        if node in state.final:
-            outcomes.add(state, node, bool(grade(final_answer(ctx, state, node), ctx.problem.answer)))
+        if not (kids := state.tree.children(leaf)):  # every sample empty: ended without an answer
+            outcomes.answerless.add(leaf)
+            kids = [leaf]
+        children += kids
+        new_final += [node for node in kids if node in state.final and (node >= first_new or node == leaf)]
+    for node in new_final:
+        outcomes.add(state, node, bool(grade(outcomes.final_answer(ctx, state, node), ctx.problem.answer)))
     to_roll = [node for node in children if node not in state.final and outcomes.total(node) < settings.rollouts]
     if to_roll:
         request = rollout_request(ctx, [state.paths[node] for node in to_roll], settings.rollouts,
@@ -192,7 +206,7 @@ def expand_leaves(
     return children
 
 
-def mcts_tree(ctx: SearchContext, settings: TreeSettings, grade: Grade) -> Generator[Generate, Any, TreeRecord]:
+def mcts_tree(ctx: SearchContext, settings: TreeSettings, grade: Grade) -> Coroutine:
     """Grow the tree with the mcts strategy's tree code; the values backed up are label uncertainties."""
     state, outcomes, expansions = SearchState(), Outcomes(), 0
     while expansions < settings.simulations and state.selections < SELECTIONS_PER_EXPANSION * settings.simulations:
@@ -214,37 +228,32 @@ def mcts_tree(ctx: SearchContext, settings: TreeSettings, grade: Grade) -> Gener
 
 
 def has_open_leaf(state: SearchState) -> bool:
-    tree = state.tree
-    return any(tree.is_leaf(node) and not tree.terminal[node] for node in range(tree.size) if node not in state.unlinked())
+    """Whether a linked leaf is still open (not final, not at the depth cap)."""
+    tree, held = state.tree, state.unlinked()
+    return any(tree.is_leaf(node) and not tree.terminal[node] for node in range(tree.size) if node not in held)
 
 
 def mcts_record(
     ctx: SearchContext, state: SearchState, outcomes: Outcomes, settings: TreeSettings, grade: Grade
 ) -> TreeRecord:
-    """The expanded nodes as a TreeRecord; a held rollout node's outcomes count at its nearest expanded ancestor."""
+    """The linked nodes (the root, every expanded leaf and its children) as a TreeRecord; the outcomes
+    of a held rollout node count at its nearest linked ancestor."""
     held = state.unlinked()
     kept = [node for node in range(state.tree.size) if node not in held]
     new_id = {node: index for index, node in enumerate(kept)}
-    rollouts = [[0, 0] for _ in kept]
+    growth = Growth()
+    for node in kept[1:]:
+        final = node in state.final
+        answer = outcomes.final_answer(ctx, state, node) if final else None
+        correct = bool(grade(answer, ctx.problem.answer)) if final else None
+        growth.append(new_id[int(state.tree.parent[node])], state.tree.texts[node], state.paths[node], final,
+                      answer, correct, [0, 0])
     for node, (correct, total) in outcomes.at.items():
         while node in held:
             node = int(state.tree.parent[node])
-        rollouts[new_id[node]][0] += correct
-        rollouts[new_id[node]][1] += total
-    parents = [0] + [new_id[int(state.tree.parent[node])] for node in kept[1:]]
-    correct, total = subtree_counts(parents, [r[0] for r in rollouts], [r[1] for r in rollouts])
-    nodes = []
-    for index, node in enumerate(kept):
-        final = node in state.final
-        answer = final_answer(ctx, state, node) if final else None
-        nodes.append(TreeNode(
-            id=index, parent=parents[index] if index else None, step=state.tree.texts[node],
-            depth=int(state.tree.depth[node]), label=fraction(correct[index], total[index]),
-            counts=(correct[index], total[index]), rollouts=tuple(rollouts[index]), terminal=final,
-            answer=answer, correct=bool(grade(answer, ctx.problem.answer)) if final else None,
-        ))
-    return TreeRecord(problem_id=ctx.problem.id, question=ctx.problem.question, answer=ctx.problem.answer,
-                      settings=settings, seed=ctx.config.seed, nodes=nodes)
+        growth.rollouts[new_id[node]][0] += correct
+        growth.rollouts[new_id[node]][1] += total
+    return growth.to_tree(ctx.problem, settings, ctx.config.seed)
 
 
 GROWERS = {"bfs": bfs_tree, "mcts": mcts_tree}

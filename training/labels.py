@@ -2,8 +2,7 @@
 
 bfs: a node's label is (correct leaves) / (leaves) under it; a leaf that never
 reached an answer (depth cap, empty step) counts as a wrong leaf, as in the
-paper's trees. mcts: (correct rollouts) / (rollouts) started at the node or
-below it. Both are one rule: sum each node's own ``rollouts`` over its subtree.
+paper's trees. mcts: (correct rollouts) / (rollouts) through the node. Both are one rule: sum each node's own ``rollouts`` over its subtree.
 
 Parents always have smaller ids than their children, so one reverse sweep over
 the parent array sums every subtree (no recursion, no per-node objects).

@@ -3,8 +3,8 @@
 Invariants checked on load: node ``i`` sits at position ``i``; node 0 is the root
 (no parent, empty step); every other node's parent has a smaller id. Children of
 a node are ordered by id. ``rollouts`` are the outcomes observed *at* a node (a
-graded leaf: ``(1, 1)`` or ``(0, 1)``; in mcts, the Monte-Carlo rollouts started
-there); ``counts`` sum them over the subtree and ``label = correct / total``.
+graded leaf: ``(1, 1)`` or ``(0, 1)``; in mcts, the Monte-Carlo rollouts that ended
+there or below it in rollout steps the tree did not keep); ``counts`` sum them over the subtree and ``label = correct / total``.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class TreeSettings(Record):
     temperature: float = Field(1.0, ge=0.0)
     top_p: float = Field(1.0, gt=0.0, le=1.0)
     max_step_tokens: int = Field(96, ge=1)
-    rollouts: int = Field(4, ge=1, description="mcts: Monte-Carlo rollouts per new node")
+    rollouts: int = Field(4, ge=1, description="mcts: Monte-Carlo rollouts through every child, at least")
     rollout_tokens: int = Field(256, ge=1, description="mcts: token budget of one rollout (fits a 512 context)")
     simulations: int = Field(20, ge=1, description="mcts: expanded leaves per tree")
     leaves_per_round: int = Field(4, ge=1, description="mcts: leaves expanded together (under virtual loss)")

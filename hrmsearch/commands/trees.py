@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--mode", default="bfs", choices=["bfs", "mcts"])
     parser.add_argument("--k", type=int, default=5, help="children per expanded node")
     parser.add_argument("--depth", type=int, default=5, help="deepest step")
-    parser.add_argument("--rollouts", type=int, default=4, help="mcts: Monte-Carlo rollouts per new node")
+    parser.add_argument("--rollouts", type=int, default=4, help="mcts: Monte-Carlo rollouts through every child, at least")
     parser.add_argument("--rollout-tokens", type=int, default=256, help="mcts: token budget of one rollout")
     parser.add_argument("--simulations", type=int, default=20, help="mcts: expanded leaves per tree")
     parser.add_argument("--leaves-per-round", type=int, default=4, help="mcts: leaves expanded together")
