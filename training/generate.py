@@ -49,12 +49,13 @@ from hrmsearch.search.mcts_tree import SearchState, add_rollout, expand
 from hrmsearch.search.requests import Generate
 from hrmsearch.search.rollouts import rollout_request, split_continuation
 from hrmsearch.search.scheduler import Scheduler
+from hrmsearch.search.strategies.mcts import MCTSConfig
 from hrmsearch.training.labels import fraction, subtree_counts
 from hrmsearch.training.tree_records import TreeNode, TreeRecord, TreeSettings
 
 Grade = Callable[[str | None, str | None], bool]
 ROLLOUT_STEPS = 12  # max_steps of the search context (complete solutions)
-VIRTUAL_LOSS = 1.0  # value a pending selection counts as losing (the mcts strategy's default)
+VIRTUAL_LOSS = MCTSConfig.model_fields["virtual_loss"].default  # the mcts strategy's
 FPU = 0.0  # value of an unvisited child: never read, every child is backed up once it exists
 SELECTIONS_PER_EXPANSION = 16  # at most: a closed node selected again backs up 0 at no model cost
 
